@@ -38,6 +38,9 @@ class EventLoop {
   virtual double wall_time() const;
   // This loop's index among the process's workers (0 with one worker).
   virtual int worker_index() const { return 0; }
+  // The native loop (a uv_loop_t*) for adapters that plug a C library into it (hiredis). Only
+  // .cpp files that include libuv themselves may use it.
+  virtual void* native_handle() = 0;
 
   // The loop running on the calling thread, or nullptr off any loop.
   static EventLoop* current();
