@@ -53,6 +53,14 @@ struct RouteDescription {
   std::vector<std::string> middleware;  // the stack a connection passes, outermost first
 };
 
+// Where a scope would be routed, for `laurel routes --match`: the route-table row it ends at and
+// the url_route arguments the application would see.
+struct RouteMatch {
+  RouteDescription route;
+  Value args = Value::list();    // scope["url_route"]["args"]
+  Value kwargs = Value::dict();  // scope["url_route"]["kwargs"]
+};
+
 class Application {
  public:
   virtual ~Application() = default;
@@ -63,6 +71,11 @@ class Application {
   // Adds this application's routes to `out`, with `context` as the enclosing middleware stack
   // and pattern prefix. Leaf applications add one row naming themselves.
   virtual void describe(std::vector<RouteDescription>& out, const RouteDescription& context) const;
+  // Follows `scope` as start() would, without starting anything: routers narrow the scope and the
+  // context and ask the chosen application; middleware adds its name to context.middleware and
+  // forwards. A leaf fills `out` from `context` and scope["url_route"] and returns true; false
+  // means no route matched.
+  virtual bool match(const Scope& scope, const RouteDescription& context, RouteMatch& out) const;
   // A short name for route tables and logs ("AuthMiddleware", "URLRouter", "ChatConsumer").
   virtual std::string name() const { return "Application"; }
 };

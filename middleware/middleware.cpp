@@ -36,6 +36,13 @@ void Middleware::describe(std::vector<asgi::RouteDescription>& out,
   inner_->describe(out, inner_context);
 }
 
+bool Middleware::match(const asgi::Scope& scope, const asgi::RouteDescription& context,
+                       asgi::RouteMatch& out) const {
+  asgi::RouteDescription inner_context = context;
+  inner_context.middleware.push_back(name());
+  return inner_->match(scope, inner_context, out);
+}
+
 std::unique_ptr<asgi::Instance> ScopeMiddleware::start(asgi::Scope scope, asgi::Peer& peer) {
   if (auto denial = process(scope)) {
     send_denial(peer, scope, *denial);

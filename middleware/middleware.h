@@ -35,6 +35,9 @@ class Middleware : public asgi::Application {
   // Adds this middleware to the stack in `context` and describes the inner application.
   void describe(std::vector<asgi::RouteDescription>& out,
                 const asgi::RouteDescription& context) const override;
+  // Adds this middleware to the stack in `context` and follows the inner application.
+  bool match(const asgi::Scope& scope, const asgi::RouteDescription& context,
+             asgi::RouteMatch& out) const override;
   const asgi::ApplicationPtr& inner() const { return inner_; }
 
  protected:

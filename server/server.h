@@ -75,4 +75,8 @@ int run_server(const ServerConfig& config, asgi::ApplicationPtr app,
 // Asks a running run_server to shut down gracefully, from any thread.
 void request_stop();
 
+// The endpoints the running server listens on, with the real port where port 0 was asked for
+// (tests, "listening on" messages). Valid from `on_ready` until run_server returns; else empty.
+std::vector<Endpoint> bound_endpoints();
+
 }  // namespace laurel::server

@@ -35,4 +35,10 @@ std::string switching_protocols_response(std::string_view client_key,
                                          const asgi::Headers& extra_headers,
                                          std::string_view server_name);
 
+// Appends the whole "HTTP/1.1 426 Upgrade Required" response for a wrong or missing
+// Sec-WebSocket-Version (RFC 6455 §4.4): `Sec-WebSocket-Version: 13`, `Connection: close`, and
+// `reason` as a text/plain body; `Server:` when server_name is not empty.
+void append_upgrade_required(std::string& out, std::string_view reason,
+                             std::string_view server_name);
+
 }  // namespace laurel::server

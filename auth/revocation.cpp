@@ -1,0 +1,30 @@
+// auth/revocation.cpp
+#include "auth/revocation.h"
+
+#include <cmath>
+
+namespace laurel::auth {
+
+std::string user_group(std::int64_t user_id) { return "laurel.user." + std::to_string(user_id); }
+
+Task<void> revoke_user_sockets(channel_layer::ChannelLayer& layer, std::int64_t user_id,
+                               std::string reason) {
+  co_await layer.group_send(user_group(user_id),
+                            asgi::Value{{"type", std::string(kSessionRevokedType)},
+                                        {"reason", std::move(reason)}});
+}
+
+void RevokedUsers::revoke(std::int64_t user_id, double now) {
+  std::lock_guard lock(mutex_);
+  // iat is whole seconds: a token issued in the second of the logout itself stays valid, so a
+  // fresh login right after a logout is never refused.
+  not_before_[user_id] = std::floor(now);
+}
+
+bool RevokedUsers::token_valid(std::int64_t user_id, double issued_at) const {
+  std::lock_guard lock(mutex_);
+  auto it = not_before_.find(user_id);
+  return it == not_before_.end() || issued_at >= it->second;
+}
+
+}  // namespace laurel::auth

@@ -1,0 +1,280 @@
+// consumers/consumer.cpp
+//
+// The serial dispatcher. A client event or layer message that arrives while the consumer is idle
+// runs at once, on the caller's stack, with no copy of a layer message; if its handler suspends,
+// a drain coroutine (holding the consumer alive) waits for it and then runs whatever queued
+// meanwhile, one item at a time, as Channels' await_many_dispatch does.
+
+#include "consumers/consumer.h"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <typeinfo>
+
+#include "channel_layer/default_layer.h"
+#include "consumers/as_asgi.h"
+
+namespace laurel::consumers {
+
+using asgi::ReceiveEvent;
+using asgi::Value;
+
+namespace {
+
+bool is_final(const ReceiveEvent& event) {
+  return std::holds_alternative<asgi::WebsocketDisconnect>(event) ||
+         std::holds_alternative<asgi::HttpDisconnect>(event);
+}
+
+// Resumes the awaiting coroutine when an already started task ends, without resuming the task.
+struct Joined {
+  Task<void>::Handle task;
+  bool await_ready() const noexcept { return task.done(); }
+  void await_suspend(std::coroutine_handle<> waiting) noexcept {
+    task.promise().continuation = waiting;
+  }
+  void await_resume() const noexcept {}
+};
+
+}  // namespace
+
+void Consumer::Pending::own(const ReceiveEvent& event) {
+  kind = Kind::kEvent;
+  event_index = event.index();
+  // assign() keeps the buffer's capacity: after the first frames, owning one costs a memcpy.
+  if (auto* r = std::get_if<asgi::WebsocketReceive>(&event)) {
+    data.assign(r->data);
+    flag = r->binary;
+  } else if (auto* h = std::get_if<asgi::HttpRequest>(&event)) {
+    data.assign(h->body);
+    flag = h->more_body;
+  } else if (auto* d = std::get_if<asgi::WebsocketDisconnect>(&event)) {
+    data.assign(d->reason);
+    code = d->code;
+  } else {
+    data.clear();
+  }
+}
+
+ReceiveEvent Consumer::Pending::view() const {
+  switch (event_index) {
+    case 0:
+      return asgi::HttpRequest{data, flag};
+    case 1:
+      return asgi::HttpDisconnect{};
+    case 2:
+      return asgi::WebsocketConnect{};
+    case 3:
+      return asgi::WebsocketReceive{data, flag};
+    default:
+      return asgi::WebsocketDisconnect{code, data};
+  }
+}
+
+Consumer::~Consumer() = default;
+
+channel_layer::ChannelLayer& Consumer::channel_layer() const {
+  if (!layer_) {
+    throw NoChannelLayer(
+        "No channel layer is configured: call laurel::channel_layer::set_default_layer(...) in "
+        "main() before serving");
+  }
+  return *layer_;
+}
+
+std::string Consumer::url_kwarg(std::string_view name) const {
+  const Value* route = scope_.find("url_route");
+  const Value* kwargs = route ? route->find("kwargs") : nullptr;
+  const Value* value = kwargs ? kwargs->find(name) : nullptr;
+  if (value == nullptr) {
+    throw asgi::KeyError("scope[\"url_route\"][\"kwargs\"] has no '" + std::string(name) +
+                         "': the route must capture it, e.g. re_path(R\"(ws/chat/(?P<" +
+                         std::string(name) + ">\\w+)/$)\", ...)");
+  }
+  if (value->is_string()) return value->as_string();
+  if (value->is_int()) return std::to_string(value->as_int());
+  return value->repr();
+}
+
+std::string Consumer::class_name() const { return detail::short_type_name(typeid(*this).name()); }
+
+namespace detail {
+std::string short_type_name(const char* mangled) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : mangled;
+  std::free(demangled);
+  if (auto colon = name.rfind("::"); colon != std::string::npos) name.erase(0, colon + 2);
+  return name;
+}
+}  // namespace detail
+
+void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
+  scope_ = std::move(scope);
+  peer_ = &peer;
+  loop_ = &peer.loop();
+  layer_ = channel_layer::get_channel_layer();
+  if (!layer_) return;
+  auto deliver = [this](const Value& message) { on_layer_message(message); };
+  channel_name_ = layer_->new_channel();
+  listening_ = layer_->listen(channel_name_, deliver);
+  // A background worker (ChannelNameRouter) also serves the named channel it was started for.
+  if (scope_.get_string("type") == "channel") {
+    if (std::string_view named = scope_.get_string("channel"); !named.empty()) {
+      listening_named_ = layer_->listen(std::string(named), deliver);
+    }
+  }
+}
+
+void Consumer::on_event(const ReceiveEvent& event) {
+  if (finished_) return;
+  bool final = is_final(event);
+  if (final) {
+    if (disconnected_) return;
+    disconnected_ = true;  // from now on every send is a no-op
+  } else if (failed_) {
+    return;
+  }
+  if (busy_) {
+    pending_.emplace_back().own(event);
+    return;
+  }
+  if (!final && handle_event_inline(event)) return;
+  current_.own(event);
+  Task<void> task;
+  try {
+    task = handle_event(current_.view());
+  } catch (...) {
+    on_error(std::current_exception());
+    return;
+  }
+  run(std::move(task));
+}
+
+void Consumer::on_layer_message(const Value& message) {
+  if (finished_ || disconnected_ || failed_) return;
+  if (busy_) {
+    // The only copy of a layer message: it must outlive the delivery call to wait its turn.
+    auto& item = pending_.emplace_back();
+    item.kind = Pending::Kind::kMessage;
+    item.message = message;
+    return;
+  }
+  Task<void> task;
+  try {
+    task = dispatch(message);
+  } catch (...) {
+    on_error(std::current_exception());
+    return;
+  }
+  run(std::move(task));
+}
+
+void Consumer::detach() {
+  on_detached();
+  peer_ = nullptr;
+  listening_.reset();
+  listening_named_.reset();
+}
+
+void Consumer::finish() {
+  finished_ = true;
+  listening_.reset();
+  listening_named_.reset();
+}
+
+Task<void> Consumer::dispatch(const Value& message) {
+  const Value* type = message.find("type");
+  if (type == nullptr || !type->is_string()) {
+    throw NoHandler("Incoming message has no 'type' attribute: " + message.repr());
+  }
+  auto it = handlers_.find(type->as_string());
+  if (it == handlers_.end()) throw NoHandler("No handler for message type " + type->as_string());
+  return it->second(message);
+}
+
+Task<void> Consumer::handle_event(ReceiveEvent event) {
+  if (is_final(event)) finish();
+  co_return;
+}
+
+void Consumer::on_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "laurel: %s: %s\n", class_name().c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "laurel: %s: non-standard exception\n", class_name().c_str());
+  }
+  failed_ = true;
+  fail();
+}
+
+asgi::SendStatus Consumer::send_event(const asgi::SendEvent& event) {
+  if (peer_ == nullptr || disconnected_) return asgi::SendStatus::kDropped;
+  return peer_->send(event);
+}
+
+void Consumer::run(Task<void> task) {
+  auto self = shared_from_this();  // the handler may end the connection while it runs
+  busy_ = true;  // anything arriving re-entrantly waits its turn
+  task.handle().resume();
+  if (task.done()) {
+    complete(task);
+    if (pending_.empty()) {
+      busy_ = false;
+      return;
+    }
+    task = Task<void>();
+  }
+  spawn(drain(std::move(self), std::move(task)));
+}
+
+void Consumer::complete(Task<void>& task) {
+  try {
+    task.result();
+  } catch (...) {
+    on_error(std::current_exception());
+  }
+}
+
+Task<void> Consumer::make_task(const Pending& item) {
+  if (item.kind == Pending::Kind::kMessage) {
+    if (failed_ || finished_) return {};
+    return dispatch(item.message);
+  }
+  ReceiveEvent event = item.view();
+  if (finished_ || (failed_ && !is_final(event))) return {};
+  if (!is_final(event) && handle_event_inline(event)) return {};
+  return handle_event(event);
+}
+
+Task<void> Consumer::drain(std::shared_ptr<Consumer> self, Task<void> first) {
+  if (first.valid()) {
+    co_await Joined{first.handle()};
+    self->complete(first);
+    first = Task<void>();
+  }
+  while (!self->pending_.empty()) {
+    self->current_ = std::move(self->pending_.front());
+    self->pending_.pop_front();
+    Task<void> next;
+    try {
+      next = self->make_task(self->current_);
+    } catch (...) {
+      self->on_error(std::current_exception());
+      continue;
+    }
+    if (!next.valid()) continue;
+    try {
+      co_await std::move(next);
+    } catch (...) {
+      self->on_error(std::current_exception());
+    }
+  }
+  self->busy_ = false;
+}
+
+}  // namespace laurel::consumers

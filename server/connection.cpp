@@ -1,0 +1,329 @@
+// server/connection.cpp
+#include "server/connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+
+#include "server/http_session.h"
+#include "server/worker.h"
+
+namespace laurel::server {
+namespace {
+
+// Keep a small outbound capacity between messages (no allocation per echoed frame), but give
+// back large buffers so idle connections stay small.
+constexpr std::size_t kKeepCapacity = 1024;
+// How long a closing connection waits for the peer's EOF after our half-close.
+constexpr std::chrono::milliseconds kLinger{2000};
+
+void sockaddr_to(const sockaddr_storage& addr, std::string& host, int& port) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+    port = ntohs(a->sin_port);
+    host = buf;
+  } else if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    port = ntohs(a->sin6_port);
+    host = buf;
+  }
+}
+
+}  // namespace
+
+struct Connection::WriteOp {
+  uv_write_t req;
+  Connection* conn;
+  std::string data;
+  std::size_t offset;
+};
+
+Connection::Connection(WorkerContext& ctx, bool is_unix) : ctx_(ctx), is_unix_(is_unix) {
+  uv_loop_t* loop = ctx_.loop.uv();
+  if (is_unix_) {
+    uv_pipe_init(loop, &h_.pipe, 0);
+  } else {
+    uv_tcp_init(loop, &h_.tcp);
+  }
+  uv_timer_init(loop, &timer_);
+  h_.handle.data = this;
+  timer_.data = this;
+  open_handles_ = 2;
+  // Link into the worker's list of live connections.
+  all_next_ = ctx_.all_head;
+  if (all_next_) all_next_->all_prev_ = this;
+  ctx_.all_head = this;
+  ++ctx_.connection_count;
+}
+
+Connection::~Connection() {
+  unschedule();
+  if (all_prev_) all_prev_->all_next_ = all_next_;
+  if (all_next_) all_next_->all_prev_ = all_prev_;
+  if (ctx_.all_head == this) ctx_.all_head = all_next_;
+  --ctx_.connection_count;
+}
+
+void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, bool is_unix) {
+  auto* conn = new Connection(ctx, is_unix);
+  if (uv_accept(server, &conn->h_.stream) != 0) {
+    conn->close();  // another worker took it, or EMFILE; freed in the close callback
+    return;
+  }
+  if (!is_unix) {
+    uv_tcp_nodelay(&conn->h_.tcp, 1);
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      sockaddr_to(addr, conn->info_.client_host, conn->info_.client_port);
+    }
+    len = sizeof addr;
+    if (uv_tcp_getsockname(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      sockaddr_to(addr, conn->info_.server_host, conn->info_.server_port);
+    }
+  }
+  conn->session_ = std::make_unique<HttpSession>(*conn);
+  conn->session_->on_start();
+  conn->after_session_call();
+  if (!conn->closed()) conn->start_reading();
+}
+
+std::size_t Connection::buffered() const {
+  return out_.size() + (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
+}
+
+void Connection::schedule() {
+  if (scheduled_ || closing_) return;
+  scheduled_ = true;
+  sched_prev_ = nullptr;
+  sched_next_ = ctx_.scheduled_head;
+  if (sched_next_) sched_next_->sched_prev_ = this;
+  ctx_.scheduled_head = this;
+}
+
+void Connection::unschedule() {
+  if (!scheduled_) return;
+  if (sched_prev_) sched_prev_->sched_next_ = sched_next_;
+  if (sched_next_) sched_next_->sched_prev_ = sched_prev_;
+  if (ctx_.scheduled_head == this) ctx_.scheduled_head = sched_next_;
+  sched_next_ = sched_prev_ = nullptr;
+  scheduled_ = false;
+}
+
+void Connection::tick() {
+  if (closing_) return;
+  if (!pending_in_.empty() && !read_paused_ && !shut_down_ && session_) {
+    std::string bytes = std::move(pending_in_);
+    pending_in_.clear();
+    session_->on_data(std::span<char>(bytes.data(), bytes.size()));
+    after_session_call();
+    if (closing_) return;
+  }
+  if (session_) {
+    session_->on_tick();
+    after_session_call();
+  }
+  if (!closing_) flush();
+}
+
+void Connection::after_session_call() {
+  if (next_session_ && !closing_) {
+    session_ = std::move(next_session_);
+    session_->on_start();
+    after_session_call();
+  }
+}
+
+void Connection::set_timer(std::chrono::milliseconds delay) {
+  if (closing_ || shut_down_) return;
+  uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(delay.count()), 0);
+}
+
+void Connection::clear_timer() {
+  if (!closing_ && !shut_down_) uv_timer_stop(&timer_);
+}
+
+void Connection::start_reading() {
+  if (reading_ || closing_) return;
+  if (uv_read_start(&h_.stream, on_alloc, on_read) == 0) reading_ = true;
+}
+
+void Connection::pause_reading() {
+  read_paused_ = true;
+  if (reading_ && !shut_down_) {
+    uv_read_stop(&h_.stream);
+    reading_ = false;
+  }
+}
+
+void Connection::resume_reading() {
+  if (closing_) return;
+  if (!pending_in_.empty()) schedule();  // replay what was read but not consumed
+  if (!read_paused_) return;
+  read_paused_ = false;
+  start_reading();
+}
+
+void Connection::keep_pending(std::string_view bytes) { pending_in_.append(bytes); }
+
+void Connection::replace_session(std::unique_ptr<Session> next) { next_session_ = std::move(next); }
+
+void Connection::on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept {
+  auto* self = static_cast<Connection*>(h->data);
+  WorkerContext& ctx = self->ctx_;
+  *buf = uv_buf_init(ctx.read_buffer.get(), static_cast<unsigned>(WorkerContext::kReadBufferSize));
+}
+
+void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
+  static_cast<Connection*>(s->data)->handle_read(nread, buf);
+}
+
+void Connection::handle_read(ssize_t nread, const uv_buf_t* buf) {
+  if (nread == 0 || closing_) return;
+  if (shut_down_) {
+    // Lingering after our half-close: discard input, close on the peer's EOF.
+    if (nread < 0) close();
+    return;
+  }
+  if (nread < 0) {
+    reading_ = false;  // libuv stops reading by itself after EOF
+    if (session_) session_->on_eof();
+    after_session_call();
+    if (nread != UV_EOF) close();  // reset or error: nothing more can be written
+    return;
+  }
+  if (read_paused_ || !pending_in_.empty()) {
+    // A read that raced with pause_reading(), or older bytes still wait: keep the order.
+    keep_pending(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    if (!read_paused_) schedule();
+    return;
+  }
+  session_->on_data(std::span<char>(buf->base, static_cast<std::size_t>(nread)));
+  after_session_call();
+}
+
+void Connection::flush() {
+  if (closing_ || inflight_ || out_.empty()) {
+    if (!closing_ && !inflight_ && out_.empty()) drained();
+    return;
+  }
+  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int n = uv_try_write(&h_.stream, &buf, 1);
+  if (n == UV_EAGAIN || n == UV_ENOSYS) n = 0;
+  if (n < 0) {
+    close();  // EPIPE, ECONNRESET: the peer is gone
+    return;
+  }
+  if (static_cast<std::size_t>(n) == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+    drained();
+    return;
+  }
+  // The kernel took part of it: hand the rest to uv_write, which owns it until the callback.
+  auto* op = new WriteOp{};
+  op->conn = this;
+  op->data = std::move(out_);
+  op->offset = static_cast<std::size_t>(n);
+  out_ = std::string();
+  uv_buf_t rest = uv_buf_init(op->data.data() + op->offset,
+                              static_cast<unsigned>(op->data.size() - op->offset));
+  inflight_ = op;
+  op->req.data = op;
+  if (uv_write(&op->req, &h_.stream, &rest, 1, on_write) != 0) {
+    inflight_ = nullptr;
+    delete op;
+    close();
+  }
+}
+
+void Connection::on_write(uv_write_t* req, int status) noexcept {
+  auto* op = static_cast<WriteOp*>(req->data);
+  Connection* self = op->conn;
+  self->inflight_ = nullptr;
+  delete op;
+  if (status < 0) {
+    self->close();
+    return;
+  }
+  if (self->closing_) return;
+  self->flush();
+}
+
+void Connection::drained() {
+  if (graceful_close_ && !linger_) {
+    close();
+    return;
+  }
+  if (graceful_close_ && !shut_down_) {
+    shut_down_ = true;
+    uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(kLinger.count()), 0);
+    auto* req = new uv_shutdown_t{};
+    req->data = this;
+    if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
+      delete req;
+      close();
+      return;
+    }
+    // Keep reading so that the peer's EOF (or late input) is seen and discarded.
+    read_paused_ = false;
+    start_reading();
+    return;
+  }
+  if (session_ && !graceful_close_) session_->on_drained();
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int status) noexcept {
+  auto* self = static_cast<Connection*>(req->data);
+  delete req;
+  if (status < 0 && status != UV_ECANCELED) self->close();
+}
+
+void Connection::close_after_flush(bool linger) {
+  if (closing_ || graceful_close_) return;
+  graceful_close_ = true;
+  linger_ = linger;
+  pause_reading();
+  schedule();
+}
+
+void Connection::close() {
+  if (closing_) return;
+  unschedule();
+  closing_ = true;
+  if (reading_) uv_read_stop(&h_.stream);
+  reading_ = false;
+  uv_close(&h_.handle, on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
+}
+
+void Connection::on_timer(uv_timer_t* t) noexcept {
+  auto* self = static_cast<Connection*>(t->data);
+  if (self->shut_down_) {
+    self->close();  // the peer did not close within the linger time
+    return;
+  }
+  if (self->session_) {
+    self->session_->on_timer();
+    self->after_session_call();
+  }
+}
+
+void Connection::on_closed(uv_handle_t* h) noexcept {
+  auto* self = static_cast<Connection*>(h->data);
+  if (--self->open_handles_ > 0) return;
+  // Both handles are closed: the session delivers its final event, then everything goes.
+  if (self->session_) self->session_->on_closed();
+  self->session_.reset();
+  self->next_session_.reset();
+  WorkerContext& ctx = self->ctx_;
+  delete self;
+  if (ctx.on_connection_closed) ctx.on_connection_closed();
+}
+
+}  // namespace laurel::server

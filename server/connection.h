@@ -1,0 +1,118 @@
+// server/connection.h
+#pragma once
+
+// One accepted socket. Owns the libuv stream handle and the connection's only timer, reads into
+// the loop's shared buffer, and keeps a bounded outbound buffer that is written once per loop
+// iteration (uv_try_write first, uv_write for the rest). close() is idempotent; the object is
+// freed only in the close callback, after the session delivered its final event.
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <uv.h>
+
+#include "server/scope_builder.h"
+#include "server/session.h"
+
+namespace laurel::server {
+
+struct WorkerContext;
+
+class Connection {
+ public:
+  // Accepts one pending connection from `server` and starts its HTTP session.
+  static void accept_from(WorkerContext& ctx, uv_stream_t* server, bool is_unix);
+
+  WorkerContext& ctx() { return ctx_; }
+  const ConnectionInfo& info() const { return info_; }
+
+  // Output: append to out() and call schedule(); the bytes go out before the loop next waits.
+  std::string& out() { return out_; }
+  std::size_t buffered() const;  // bytes queued and not yet taken by the kernel
+  // Asks for Session::on_tick and a flush in this loop iteration. Cheap when already asked.
+  void schedule();
+
+  void set_timer(std::chrono::milliseconds delay);
+  void clear_timer();
+
+  // Reading stops while paused; bytes already read but not consumed go to keep_pending() and
+  // are handed to the session again (on_data) when reading resumes.
+  void pause_reading();
+  void resume_reading();
+  bool reading_paused() const { return read_paused_; }
+  void keep_pending(std::string_view bytes);
+  std::size_t pending_bytes() const { return pending_in_.size(); }
+
+  // Makes `next` the connection's session once the current session call returns (an upgrade).
+  void replace_session(std::unique_ptr<Session> next);
+
+  // Writes what is queued, half-closes, waits briefly for the peer to close, then closes. Bytes
+  // read meanwhile are discarded (closing with unread input would reset the connection and
+  // could destroy the response before the client read it).
+  // `linger` false: close as soon as the output is written (a finished WebSocket closing
+  // handshake, where nothing more is expected from the peer).
+  void close_after_flush(bool linger = true);
+  // Half-closed and waiting for the peer's EOF; a shutdown does not wait for these.
+  bool lingering() const { return shut_down_; }
+  // Closes now; queued output is dropped. Idempotent.
+  void close();
+  bool closing() const { return closing_ || graceful_close_; }
+  bool closed() const { return closing_; }
+
+  // Intrusive lists on the worker (scheduled connections, all connections).
+  Connection* sched_next_ = nullptr;
+  Connection* sched_prev_ = nullptr;
+  Connection* all_next_ = nullptr;
+  Connection* all_prev_ = nullptr;
+  bool scheduled_ = false;
+
+  // Called by the worker once per iteration for scheduled connections.
+  void tick();
+  Session* session() { return session_.get(); }
+
+ private:
+  struct WriteOp;
+  Connection(WorkerContext& ctx, bool is_unix);
+  ~Connection();
+
+  static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
+  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
+  static void on_write(uv_write_t* req, int status) noexcept;
+  static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
+  static void on_timer(uv_timer_t* t) noexcept;
+  static void on_closed(uv_handle_t* h) noexcept;
+
+  void handle_read(ssize_t nread, const uv_buf_t* buf);
+  void after_session_call();
+  void flush();
+  void drained();
+  void start_reading();
+  void unschedule();
+
+  WorkerContext& ctx_;
+  union Stream {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } h_;
+  uv_timer_t timer_;
+  ConnectionInfo info_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Session> next_session_;
+  std::string out_;         // not yet handed to the kernel; empty (no heap) when idle
+  std::string pending_in_;  // read but not yet consumed; empty (no heap) when idle
+  WriteOp* inflight_ = nullptr;
+  int open_handles_ = 0;
+  bool is_unix_;
+  bool read_paused_ = false;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool graceful_close_ = false;
+  bool shut_down_ = false;
+  bool linger_ = true;  // write side shut down, lingering for the peer's EOF
+};
+
+}  // namespace laurel::server

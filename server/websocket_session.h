@@ -1,0 +1,100 @@
+// server/websocket_session.h
+#pragma once
+
+// One WebSocket after a valid upgrade request: builds the websocket scope, starts the
+// application instance and delivers websocket.connect; the application accepts (101), denies
+// (403) or answers with its own HTTP response. Once open, frames go through WebsocketCodec in
+// both directions; keepalive pings, the maximum life, the outbound bound (1008) and
+// backpressure are enforced here. websocket.disconnect is delivered exactly once, when the
+// socket is gone, with the peer's close code (1006 when the TCP connection just dropped).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "asgi/application.h"
+#include "asgi/loop.h"
+#include "server/http_parser.h"
+#include "server/scope_builder.h"
+#include "server/session.h"
+#include "server/websocket_codec.h"
+#include "server/websocket_handshake.h"
+
+namespace laurel::server {
+
+class Connection;
+
+class WebsocketSession final : public Session,
+                               public asgi::Peer,
+                               private WebsocketCodec::Handler {
+ public:
+  // Takes the headers out of `head`.
+  WebsocketSession(Connection& conn, RequestHead& head, HandshakeCheck check,
+                   const ClientView& client);
+  ~WebsocketSession() override;
+
+  // Session
+  void on_start() override;
+  void on_data(std::span<char> bytes) override;
+  void on_eof() override;
+  void on_timer() override;
+  void on_tick() override;
+  void on_drained() override;
+  void on_closed() override;
+  void on_shutdown() override;
+
+  // asgi::Peer
+  asgi::SendStatus send(const asgi::SendEvent& event) override;
+  asgi::EventLoop& loop() override;
+
+ private:
+  enum class State : std::uint8_t {
+    kConnecting,  // waiting for the application to accept or deny
+    kDenying,     // the application is sending its own HTTP response
+    kOpen,        // 101 sent; frames flow
+    kClosing,     // a close frame was sent or received; waiting for the TCP close
+    kDone,        // refused, or the connection is being closed
+  };
+
+  // WebsocketCodec::Handler
+  void on_message(std::string_view data, bool binary) override;
+  void on_pong(std::string_view payload) override;
+  void on_close(int code, std::string_view reason) override;
+  void on_protocol_error(int code, std::string_view why) override;
+
+  asgi::SendStatus accept(const asgi::WebsocketAccept& accept);
+  asgi::SendStatus send_message(const asgi::WebsocketSend& send);
+  asgi::SendStatus close_frame(int code, std::string_view reason);
+  asgi::SendStatus deny_start(const asgi::WebsocketHttpResponseStart& start);
+  asgi::SendStatus deny_body(const asgi::WebsocketHttpResponseBody& body);
+  void reject(int status, std::string_view message);
+  void deliver(const asgi::ReceiveEvent& event);
+  void arm_timer();
+  void start_closing(int code, std::string_view reason);
+  void end_instance();  // delivers websocket.disconnect once, then destroys the instance
+
+  Connection& conn_;
+  WebsocketCodec codec_;
+  std::unique_ptr<asgi::Instance> instance_;
+  asgi::Value scope_;  // until the instance starts
+  std::string key_;    // Sec-WebSocket-Key, until the 101 is written
+  std::vector<std::string> offered_;  // subprotocols the client offered, until accept
+  std::string path_;                  // for the access log
+  std::string client_;                // "host:port" for the access log
+  std::string close_reason_;
+  asgi::Headers deny_headers_;
+  int deny_status_ = 0;
+  int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
+  asgi::Clock::time_point next_ping_{};
+  asgi::Clock::time_point pong_deadline_{};
+  asgi::Clock::time_point expires_{};
+  asgi::Clock::time_point close_deadline_{};
+  State state_ = State::kConnecting;
+  bool awaiting_pong_ = false;
+  bool dispatching_ = false;
+  bool disconnected_ = false;
+  bool paused_for_backpressure_ = false;
+  bool accepted_ = false;
+};
+
+}  // namespace laurel::server

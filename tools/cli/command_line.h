@@ -1,0 +1,33 @@
+// tools/cli/command_line.h
+#pragma once
+
+// Turns the words of a command line into CliOptions (and so a ServerConfig), without starting
+// anything, so every flag can be tested on its own. Daphne's flags keep Daphne's names, defaults
+// and units (seconds); laurel's own flags are documented in `serve --help`.
+
+#include <string>
+#include <vector>
+
+#include "tools/cli/main.h"
+
+namespace laurel::cli {
+
+struct ParseResult {
+  enum class Action {
+    kServe,   // run the server with `options`
+    kRoutes,  // print the route table
+    kExit,    // print `output` (help, or an error on stderr) and exit with `exit_code`
+  };
+  Action action = Action::kExit;
+  int exit_code = 0;
+  std::string output;  // help text (stdout) or the one-line error (stderr)
+  CliOptions options;
+};
+
+// `args` excludes the program name. With no subcommand, or one that starts with a flag, the
+// command is `serve`. A wrong flag or value gives kExit, exit code 2 and one line naming the flag.
+ParseResult parse_command_line(const std::vector<std::string>& args,
+                               const std::string& program = "laurel",
+                               const std::string& description = "");
+
+}  // namespace laurel::cli

@@ -1,0 +1,52 @@
+// tools/cli/main.h
+#pragma once
+
+// The `laurel` command line, shared by every program that links an application into laurel:
+// `serve` (the default) takes Daphne's flags plus laurel's own and runs the protocol server;
+// `routes` prints the application's route table. A program's main() is one call to laurel::main.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "asgi/application.h"
+#include "server/server.h"
+
+namespace laurel {
+
+// Everything the command line says, for the server and for the application it serves. The
+// application factory reads the application-level settings (--redis, --database, ...).
+struct CliOptions {
+  std::string command = "serve";  // "serve" or "routes"
+  server::ServerConfig server;     // what run_server gets
+
+  // Daphne's --log-fmt, kept for Daphne parity; laurel's own log lines are not formatted by it.
+  std::string log_fmt = "%(asctime)-15s %(levelname)-8s %(message)s";
+
+  // Application settings. The flags are parsed here; what they do is up to the application
+  // (the chat demo switches channel layer and user database with them).
+  std::string redis_url;                   // --redis redis://host:port/db; empty: in-memory layer
+  std::string database;                    // --database path/to/db.sqlite3; empty: the app's default
+  std::string secret_key_file;             // --secret-key-file; empty: the app's default
+  std::vector<std::string> allowed_hosts;  // --allowed-hosts a,b (Django's ALLOWED_HOSTS)
+  std::string metrics;                     // --metrics host:port or path; empty: off
+  std::string config_file;                 // --config file; empty: none
+};
+
+// Builds the application once the command line is parsed. May throw std::exception at start-up;
+// the message is printed and the program exits 1.
+using AppFactory = std::function<asgi::ApplicationPtr(const CliOptions&)>;
+
+// How a program presents itself.
+struct ProgramInfo {
+  std::string description = "laurel: a Django-Channels-compatible protocol server";
+  // Appended to the "serving ..." line once the server listens, e.g. "(ws /ws/echo/)".
+  std::string ready_note;
+};
+
+// Parses argv, then serves or runs the subcommand. Returns the process exit status: 0 on a clean
+// stop, 1 on a start-up failure, 2 on a command-line error (one line on stderr naming the flag).
+int main(int argc, char** argv, AppFactory make_app, ProgramInfo info = {});
+int main(int argc, char** argv, asgi::ApplicationPtr app, ProgramInfo info = {});
+
+}  // namespace laurel
