@@ -22,7 +22,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   redis-server python3 python3-websockets python3-django python3-django-channels python3-daphne
-  python3-channels-redis curl nodejs npm
+  python3-channels-redis curl nodejs npm nginx chromium
 )
 
 log() { printf 'laurel.sh: %s\n' "$*" >&2; }
@@ -114,7 +114,10 @@ cmd_test() {
 
   configure build/asan -DCMAKE_BUILD_TYPE=Debug -DLAUREL_SANITIZE=ON -DLAUREL_TESTS=ON
   log "building build/asan (-j$JOBS)"
-  ninja -C build/asan -j "$JOBS"
+  # -k 0: a target that fails to compile does not hide the results of everything else; the
+  # failure still fails the run.
+  local build_rc=0
+  ninja -C build/asan -j "$JOBS" -k 0 || build_rc=$?
 
   local unit_rc=0 integ_rc=0 ctest_log integ_summary
   ctest_log="$(mktemp)"
@@ -127,7 +130,24 @@ cmd_test() {
   "$PYTHON" tests/integration/run.py --binary build/asan/examples/chat/laurel-chat \
     --summary "$integ_summary" || integ_rc=$?
 
-  # One closing summary: the counts of both tiers.
+  # The chat demo in a real browser (tests/browser): headless Debian chromium driven by
+  # playwright-core from npm, against the same sanitizer-built binary.
+  local browser_rc=0 browser_log browser_pass=0 browser_fail=0
+  browser_log="$(mktemp)"
+  log "browser tests (headless chromium, playwright-core)"
+  # (pipefail is on: a failing npm ci or node fails the pipeline, not only tee)
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error &&
+     LAUREL_CHAT_BINARY="$ROOT/build/asan/examples/chat/laurel-chat" \
+       node --test --test-concurrency=1 --test-reporter=spec chat.test.js) 2>&1 |
+    tee "$browser_log" || browser_rc=$?
+  browser_pass="$(sed -nE 's/^[^ ]+ pass ([0-9]+)$/\1/p' "$browser_log" | tail -1)"
+  browser_fail="$(sed -nE 's/^[^ ]+ fail ([0-9]+)$/\1/p' "$browser_log" | tail -1)"
+  browser_pass="${browser_pass:-0}"
+  browser_fail="${browser_fail:-0}"
+  if [ "$browser_rc" -ne 0 ] && [ "$browser_fail" -eq 0 ]; then browser_fail=1; fi
+  rm -f "$browser_log"
+
+  # One closing summary: the counts of every tier.
   local unit_pass=0 unit_fail=0 integ_pass=0 integ_fail=0 line
   line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$ctest_log" | tail -1 || true)"
   if [ -n "$line" ]; then
@@ -143,12 +163,20 @@ cmd_test() {
 
   echo
   echo "==== laurel test summary ===="
+  if [ "$build_rc" -ne 0 ]; then
+    echo "  build (build/asan):          FAILED (see the compiler errors above)  <-- FAILED"
+    unit_fail=$((unit_fail + 1))
+  fi
   printf '  unit (ctest, ASan+UBSan):  %s passed, %s failed%s\n' "$unit_pass" "$unit_fail" \
     "$([ "$unit_rc" -ne 0 ] && echo '  <-- FAILED' || true)"
   printf '  integration (real clients): %s passed, %s failed%s\n' "$integ_pass" "$integ_fail" \
     "$([ "$integ_rc" -ne 0 ] && echo '  <-- FAILED' || true)"
-  echo "summary: $((unit_pass + integ_pass)) passed, $((unit_fail + integ_fail)) failed"
-  if [ "$unit_rc" -ne 0 ] || [ "$integ_rc" -ne 0 ]; then
+  printf '  browser (chromium):         %s passed, %s failed%s\n' "$browser_pass" "$browser_fail" \
+    "$([ "$browser_rc" -ne 0 ] && echo '  <-- FAILED' || true)"
+  echo "summary: $((unit_pass + integ_pass + browser_pass)) passed," \
+    "$((unit_fail + integ_fail + browser_fail)) failed"
+  if [ "$build_rc" -ne 0 ] || [ "$unit_rc" -ne 0 ] || [ "$integ_rc" -ne 0 ] ||
+     [ "$browser_rc" -ne 0 ]; then
     exit 1
   fi
 }

@@ -15,21 +15,18 @@ Timestamp timestamp_from_unix(double seconds) {
   return Timestamp(microseconds(static_cast<std::int64_t>(std::llround(seconds * 1e6))));
 }
 
-double to_unix(Timestamp t) {
-  return static_cast<double>(t.time_since_epoch().count()) / 1e6;
-}
+double to_unix(Timestamp t) { return static_cast<double>(t.time_since_epoch().count()) / 1e6; }
 
 std::string format_db_datetime(Timestamp t) {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> tod{t - day};
   char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld",
-                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                        static_cast<unsigned>(ymd.day()),
-                        static_cast<long long>(tod.hours().count()),
-                        static_cast<long long>(tod.minutes().count()),
-                        static_cast<long long>(tod.seconds().count()));
+  int n = std::snprintf(
+      buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+      static_cast<long long>(tod.hours().count()), static_cast<long long>(tod.minutes().count()),
+      static_cast<long long>(tod.seconds().count()));
   std::string out(buf, static_cast<std::size_t>(n));
   if (auto us = tod.subseconds().count(); us != 0) {
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
@@ -46,8 +43,8 @@ std::optional<Timestamp> parse_db_datetime(std::string_view text) {
     if (ec != std::errc() || ptr != text.data() + pos + len) return std::nullopt;
     return v;
   };
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
   auto y = number(0, 4), mo = number(5, 2), d = number(8, 2);

@@ -26,13 +26,27 @@ void append_string(std::string& out, const std::string& s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             append_u(out, c);
@@ -133,12 +147,24 @@ void append_float(std::string& out, double d) {
 
 void append_value(std::string& out, const Json& v) {
   switch (v.type()) {
-    case Json::value_t::null: out += "null"; break;
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
-    case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
-    case Json::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
-    case Json::value_t::number_float: append_float(out, v.get<double>()); break;
-    case Json::value_t::string: append_string(out, v.get_ref<const std::string&>()); break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::number_integer:
+      out += std::to_string(v.get<std::int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(v.get<std::uint64_t>());
+      break;
+    case Json::value_t::number_float:
+      append_float(out, v.get<double>());
+      break;
+    case Json::value_t::string:
+      append_string(out, v.get_ref<const std::string&>());
+      break;
     case Json::value_t::array: {
       out += '[';
       bool first = true;

@@ -7,10 +7,9 @@
 // dict), non-ASCII is written as lowercase `\uXXXX` (surrogate pairs above the BMP), DEL is
 // escaped, floats use Python's repr.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace laurel::auth {
 

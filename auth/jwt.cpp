@@ -51,14 +51,22 @@ JwtResult fail(JwtError error) { return JwtResult{std::nullopt, error}; }
 
 const char* jwt_error_name(JwtError error) {
   switch (error) {
-    case JwtError::kNone: return "none";
-    case JwtError::kMalformed: return "malformed";
-    case JwtError::kBadAlgorithm: return "bad_algorithm";
-    case JwtError::kBadSignature: return "bad_signature";
-    case JwtError::kExpired: return "expired";
-    case JwtError::kNotYetValid: return "not_yet_valid";
-    case JwtError::kWrongType: return "wrong_type";
-    case JwtError::kMissingClaim: return "missing_claim";
+    case JwtError::kNone:
+      return "none";
+    case JwtError::kMalformed:
+      return "malformed";
+    case JwtError::kBadAlgorithm:
+      return "bad_algorithm";
+    case JwtError::kBadSignature:
+      return "bad_signature";
+    case JwtError::kExpired:
+      return "expired";
+    case JwtError::kNotYetValid:
+      return "not_yet_valid";
+    case JwtError::kWrongType:
+      return "wrong_type";
+    case JwtError::kMissingClaim:
+      return "missing_claim";
   }
   return "unknown";
 }
@@ -88,8 +96,7 @@ JwtResult verify_jwt(std::string_view token, std::string_view key, double now,
   if (token.empty() || token.size() > options.max_token_bytes) return fail(JwtError::kMalformed);
   auto first = token.find('.');
   auto last = token.rfind('.');
-  if (first == std::string_view::npos || first == last ||
-      token.find('.', first + 1) != last) {
+  if (first == std::string_view::npos || first == last || token.find('.', first + 1) != last) {
     return fail(JwtError::kMalformed);
   }
   std::string_view signing_input = token.substr(0, last);

@@ -20,14 +20,14 @@ inline constexpr std::int64_t kAccessTokenLifetimeSeconds = 300;     // simplejw
 inline constexpr std::int64_t kRefreshTokenLifetimeSeconds = 86400;  // simplejwt default
 
 enum class JwtError {
-  kNone,            // valid
-  kMalformed,       // not three base64url segments of JSON objects, or a claim of the wrong type
-  kBadAlgorithm,    // header alg is not HS256 (including "none")
-  kBadSignature,    // HMAC does not match the key
-  kExpired,         // now >= exp: the client should refresh
-  kNotYetValid,     // nbf or iat in the future
-  kWrongType,       // token_type is not the one expected (a refresh token used as access)
-  kMissingClaim,    // no exp, token_type, jti or user id claim
+  kNone,          // valid
+  kMalformed,     // not three base64url segments of JSON objects, or a claim of the wrong type
+  kBadAlgorithm,  // header alg is not HS256 (including "none")
+  kBadSignature,  // HMAC does not match the key
+  kExpired,       // now >= exp: the client should refresh
+  kNotYetValid,   // nbf or iat in the future
+  kWrongType,     // token_type is not the one expected (a refresh token used as access)
+  kMissingClaim,  // no exp, token_type, jti or user id claim
 };
 
 const char* jwt_error_name(JwtError error);
@@ -46,7 +46,7 @@ struct TokenClaims {
 };
 
 struct JwtVerifyOptions {
-  std::string expected_type = "access";  // empty: any type
+  std::string expected_type = "access";   // empty: any type
   std::string user_id_claim = "user_id";  // simplejwt's USER_ID_CLAIM
   std::size_t max_token_bytes = 8192;     // refuse before decoding anything larger
 };

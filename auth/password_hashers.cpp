@@ -134,8 +134,8 @@ std::optional<std::string> bcrypt(std::string_view password, const std::string& 
 }
 
 bool is_bcrypt_setting(std::string_view s) {
-  return s.size() == 60 && (s.rfind("$2b$", 0) == 0 || s.rfind("$2a$", 0) == 0 ||
-                            s.rfind("$2y$", 0) == 0);
+  return s.size() == 60 &&
+         (s.rfind("$2b$", 0) == 0 || s.rfind("$2a$", 0) == 0 || s.rfind("$2y$", 0) == 0);
 }
 
 bool verify_bcrypt(std::string_view password, std::string_view encoded, bool sha256_first) {
@@ -195,9 +195,8 @@ std::string identify_hasher(std::string_view encoded) {
   auto pos = encoded.find('$');
   if (pos == std::string_view::npos) return "";
   std::string_view algorithm = encoded.substr(0, pos);
-  static constexpr std::string_view kKnown[] = {"pbkdf2_sha256", "pbkdf2_sha1", "argon2",
-                                                "bcrypt_sha256", "bcrypt",      "scrypt",
-                                                "sha1",          "md5"};
+  static constexpr std::string_view kKnown[] = {
+      "pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "bcrypt", "scrypt", "sha1", "md5"};
   for (auto known : kKnown) {
     if (algorithm == known) return std::string(known);
   }
@@ -235,8 +234,8 @@ bool must_update(std::string_view encoded, const PasswordPolicy& policy) {
   if (!is_password_usable(encoded)) return false;
   std::string algorithm = identify_hasher(encoded);
   if (algorithm != "pbkdf2_sha256") {
-    static constexpr std::string_view kWeak[] = {"pbkdf2_sha1", "sha1", "md5", "unsalted_sha1",
-                                                 "unsalted_md5", "bcrypt"};
+    static constexpr std::string_view kWeak[] = {"pbkdf2_sha1",   "sha1",         "md5",
+                                                 "unsalted_sha1", "unsalted_md5", "bcrypt"};
     bool weak = std::find(std::begin(kWeak), std::end(kWeak), algorithm) != std::end(kWeak);
     return weak || policy.rehash_other_algorithms;
   }

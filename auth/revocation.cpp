@@ -9,9 +9,10 @@ std::string user_group(std::int64_t user_id) { return "laurel.user." + std::to_s
 
 Task<void> revoke_user_sockets(channel_layer::ChannelLayer& layer, std::int64_t user_id,
                                std::string reason) {
-  co_await layer.group_send(user_group(user_id),
-                            asgi::Value{{"type", std::string(kSessionRevokedType)},
-                                        {"reason", std::move(reason)}});
+  asgi::Value message = asgi::Value::dict();
+  message["type"] = std::string(kSessionRevokedType);
+  message["reason"] = std::move(reason);
+  co_await layer.group_send(user_group(user_id), std::move(message));
 }
 
 void RevokedUsers::revoke(std::int64_t user_id, double now) {

@@ -71,8 +71,9 @@ void set_session_user(SessionData& data, std::int64_t user_id, std::string_view 
 
 // The user a session names, if it names one through an accepted backend: `_auth_user_id`
 // parsed as Django's AutoField would, `_auth_user_backend` among `backends`.
-std::optional<std::int64_t> session_user_id(
-    const SessionData& data, const std::vector<std::string>& backends = {std::string(kModelBackend)});
+std::optional<std::int64_t> session_user_id(const SessionData& data,
+                                            const std::vector<std::string>& backends = {
+                                                std::string(kModelBackend)});
 
 // Whether the session's `_auth_user_hash` matches `password_hash` under SECRET_KEY or any
 // fallback (constant time). A mismatch means: flush the session, the user is anonymous.

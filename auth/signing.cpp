@@ -100,7 +100,8 @@ double unix_now() {
 
 Signer::Signer(std::string key) : Signer(std::move(key), Options{}) {}
 
-Signer::Signer(std::string key, Options options) : key_(std::move(key)), options_(std::move(options)) {
+Signer::Signer(std::string key, Options options)
+    : key_(std::move(key)), options_(std::move(options)) {
   // Django refuses separators from the URL-safe base64 alphabet: they would make rsplit ambiguous.
   char s = options_.sep;
   if ((s >= 'A' && s <= 'Z') || (s >= 'a' && s <= 'z') || (s >= '0' && s <= '9') || s == '-' ||
@@ -198,7 +199,8 @@ std::optional<std::string> TimestampSigner::unsign(std::string_view signed_value
   return result;
 }
 
-std::optional<std::uint64_t> TimestampSigner::timestamp_of(std::string_view signed_value, char sep) {
+std::optional<std::uint64_t> TimestampSigner::timestamp_of(std::string_view signed_value,
+                                                           char sep) {
   auto last = signed_value.rfind(sep);
   if (last == std::string_view::npos || last == 0) return std::nullopt;
   auto prev = signed_value.rfind(sep, last - 1);
@@ -235,8 +237,8 @@ std::optional<Json> loads(std::string_view signed_value, std::string_view key,
   signer_options.salt = options.salt;
   signer_options.fallback_keys = options.fallback_keys;
   signer_options.accept_legacy_sha1 = options.accept_legacy_sha1;
-  auto payload = TimestampSigner(std::string(key), signer_options)
-                     .unsign(signed_value, max_age, now, error);
+  auto payload =
+      TimestampSigner(std::string(key), signer_options).unsign(signed_value, max_age, now, error);
   if (!payload) return std::nullopt;
   std::string_view encoded = *payload;
   bool compressed = !encoded.empty() && encoded.front() == '.';

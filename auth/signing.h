@@ -80,9 +80,8 @@ class TimestampSigner {
   std::string sign(std::string_view value) const { return sign(value, unix_now()); }
 
   // Verifies, strips the timestamp, and with max_age refuses `now - timestamp > max_age`.
-  std::optional<std::string> unsign(std::string_view signed_value,
-                                    std::optional<double> max_age, double now,
-                                    SignatureError* error = nullptr) const;
+  std::optional<std::string> unsign(std::string_view signed_value, std::optional<double> max_age,
+                                    double now, SignatureError* error = nullptr) const;
   std::optional<std::string> unsign(std::string_view signed_value,
                                     std::optional<double> max_age = std::nullopt,
                                     SignatureError* error = nullptr) const {

@@ -37,8 +37,8 @@ class Statement {
 
   sqlite3_stmt* get() { return stmt_; }
   void bind(int i, std::string_view text) {
-    check(sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
-                            SQLITE_TRANSIENT));
+    check(
+        sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
   }
   void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
   void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }

@@ -10,6 +10,8 @@ namespace {
 // Read once per connection (not per message), so a mutex costs nothing that matters.
 std::mutex default_mutex;
 ChannelLayerPtr default_layer;
+// Only its own thread touches it, so it needs no lock.
+thread_local ChannelLayerPtr thread_layer;
 }  // namespace
 
 ChannelLayerPtr set_default_layer(ChannelLayerPtr layer) {
@@ -18,7 +20,13 @@ ChannelLayerPtr set_default_layer(ChannelLayerPtr layer) {
   return layer;
 }
 
+ChannelLayerPtr set_thread_layer(ChannelLayerPtr layer) {
+  std::swap(layer, thread_layer);
+  return layer;
+}
+
 ChannelLayerPtr get_channel_layer() {
+  if (thread_layer) return thread_layer;
   std::lock_guard lock(default_mutex);
   return default_layer;
 }

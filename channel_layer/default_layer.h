@@ -13,7 +13,13 @@ namespace laurel::channel_layer {
 // the layer they started with.
 ChannelLayerPtr set_default_layer(ChannelLayerPtr layer);
 
-// The default layer, or nullptr when none is configured (Channels returns None).
+// The layer of the calling thread, overriding the process default there: a server with one
+// event loop per worker gives each worker thread its own (a Redis layer lives on one loop). Set
+// and cleared on that thread (nullptr clears); returns the previous one.
+ChannelLayerPtr set_thread_layer(ChannelLayerPtr layer);
+
+// The calling thread's layer if it has one, else the default layer, else nullptr when none is
+// configured (Channels returns None).
 ChannelLayerPtr get_channel_layer();
 
 }  // namespace laurel::channel_layer

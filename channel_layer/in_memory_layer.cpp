@@ -64,8 +64,7 @@ struct LoopWork {
 };
 
 double system_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void require_dict(const Value& message) {
@@ -136,8 +135,8 @@ struct InMemoryChannelLayer::State {
 
   // Routes one message to one channel: a listener, else a waiting receive(), else the queue.
   // Returns false when the queue is full.
-  bool route_locked(std::string_view name, Channel& channel, const MessagePtr& message,
-                    double now, std::vector<LoopWork>& work) {
+  bool route_locked(std::string_view name, Channel& channel, const MessagePtr& message, double now,
+                    std::vector<LoopWork>& work) {
     if (!channel.listeners.empty()) {
       auto& listener = channel.listeners[channel.next_listener++ % channel.listeners.size()];
       work_for(work, listener->loop).listeners.push_back(listener);
@@ -157,19 +156,19 @@ struct InMemoryChannelLayer::State {
   // After the lock is released: one post per loop, every recipient on it sharing `message`.
   static void hand_over(std::vector<LoopWork>& work, const MessagePtr& message) {
     for (auto& w : work) {
-      w.loop->post([message, listeners = std::move(w.listeners),
-                    waiters = std::move(w.waiters)]() mutable {
-        for (auto& listener : listeners) {
-          if (listener->alive) listener->deliver(*message);
-        }
-        for (auto& waiter : waiters) {
-          // A receive() destroyed while this was in flight loses the message, as a cancelled
-          // asyncio get() that already won the race would.
-          if (waiter->cancelled) continue;
-          waiter->result.emplace(*message);
-          waiter->handle.resume();
-        }
-      });
+      w.loop->post(
+          [message, listeners = std::move(w.listeners), waiters = std::move(w.waiters)]() mutable {
+            for (auto& listener : listeners) {
+              if (listener->alive) listener->deliver(*message);
+            }
+            for (auto& waiter : waiters) {
+              // A receive() destroyed while this was in flight loses the message, as a cancelled
+              // asyncio get() that already won the race would.
+              if (waiter->cancelled) continue;
+              waiter->result.emplace(*message);
+              waiter->handle.resume();
+            }
+          });
     }
   }
 };

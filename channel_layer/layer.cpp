@@ -57,7 +57,6 @@ void require_valid_channel_name(std::string_view name) {
     refuse("Channel", name, "the part before '!' must not be empty");
   }
   for (char c : global) {
-    if (c == '!') break;
     if (!is_name_char(c)) {
       refuse("Channel", name,
              "it may contain only ASCII letters, digits, hyphens, underscores or periods "

@@ -17,7 +17,8 @@ class SyncConsumer : public Consumer {
   void handle_sync(std::string type, void (C::*fn)(const asgi::Value&)) {
     C* self = static_cast<C*>(this);
     handle(std::move(type), [self, fn](const asgi::Value& message) {
-      return run_in_pool(self, [self, fn](const asgi::Value& m) { (self->*fn)(m); }, message);
+      return run_in_pool(
+          self, [self, fn](const asgi::Value& m) { (self->*fn)(m); }, message);
     });
   }
 

@@ -23,6 +23,12 @@ Worker::~Worker() { stop(); }
 void Worker::start(asgi::EventLoop& loop) {
   stop();
   peer_ = std::make_unique<NullPeer>(loop);
+  // Consumers register with the layer on the current loop; make it this one while starting.
+  struct CurrentLoop {
+    asgi::EventLoop* previous = asgi::EventLoop::current();
+    explicit CurrentLoop(asgi::EventLoop& loop) { asgi::EventLoop::set_current(&loop); }
+    ~CurrentLoop() { asgi::EventLoop::set_current(previous); }
+  } current(loop);
   for (const auto& channel : channels_) {
     asgi::Scope scope{{"type", "channel"}, {"channel", channel}};
     if (auto instance = app_->start(std::move(scope), *peer_)) {

@@ -84,7 +84,10 @@ class FirstMessageState final : public asgi::Peer,
     auth::UserPtr user = co_await self->config_->users->find_by_id(*self->loop_, user_id);
     self->checking_ = false;
     if (self->real_ == nullptr || self->closed_) co_return;
-    if (!user || !user->is_active) co_return self->close(auth::kCloseUnauthorized, "invalid token");
+    if (!user || !user->is_active) {
+      self->close(auth::kCloseUnauthorized, "invalid token");
+      co_return;
+    }
     self->scope_["user"] = asgi::ObjectPtr(std::const_pointer_cast<auth::User>(user));
     self->scope_["auth"] = asgi::Value{
         {"method", "first_message"}, {"user_id", user->id}, {"expires_at", expires_at}};
@@ -94,7 +97,7 @@ class FirstMessageState final : public asgi::Peer,
             .to_json();
     self->real_->send(asgi::WebsocketSend{reply, false});
     self->inner_ = self->inner_app_->start(self->scope_, *self);
-    if (!self->inner_) return;
+    if (!self->inner_) co_return;
     self->inner_->receive(asgi::WebsocketConnect{});
     auto held = std::move(self->held_);
     for (auto& frame : held) {

@@ -8,6 +8,8 @@
 #include <cstdio>
 
 #include "server/http_session.h"
+#include "server/listener.h"
+#include "server/metrics.h"
 #include "server/worker.h"
 
 namespace laurel::server {
@@ -69,11 +71,22 @@ Connection::~Connection() {
   --ctx_.connection_count;
 }
 
-void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, bool is_unix) {
+void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const ListenSocket& socket) {
+  bool is_unix = socket.is_unix;
   auto* conn = new Connection(ctx, is_unix);
   if (uv_accept(server, &conn->h_.stream) != 0) {
     conn->close();  // another worker took it, or EMFILE; freed in the close callback
     return;
+  }
+  conn->metrics_only_ = socket.metrics_only;
+  if (socket.tls) {
+    SSL* ssl = socket.tls->new_ssl();
+    if (!ssl) {
+      conn->close();
+      return;
+    }
+    conn->tls_ = std::make_unique<TlsLayer>(ssl);
+    conn->info_.tls = true;
   }
   if (!is_unix) {
     uv_tcp_nodelay(&conn->h_.tcp, 1);
@@ -94,7 +107,7 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, bool is_un
 }
 
 std::size_t Connection::buffered() const {
-  return out_.size() + (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
+  return out_.size() + wire_out_.size() + (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
 }
 
 void Connection::schedule() {
@@ -197,40 +210,96 @@ void Connection::handle_read(ssize_t nread, const uv_buf_t* buf) {
     if (nread != UV_EOF) close();  // reset or error: nothing more can be written
     return;
   }
-  if (read_paused_ || !pending_in_.empty()) {
+  ServerMetrics::get().socket_bytes_in.inc(static_cast<std::uint64_t>(nread));
+  if (tls_) {
+    tls_read(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    return;
+  }
+  deliver_plain(std::span<char>(buf->base, static_cast<std::size_t>(nread)));
+}
+
+void Connection::deliver_plain(std::span<char> bytes) {
+  if (closing_ || bytes.empty()) return;
+  if (read_paused_ || !pending_in_.empty() || !session_) {
     // A read that raced with pause_reading(), or older bytes still wait: keep the order.
-    keep_pending(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    keep_pending(std::string_view(bytes.data(), bytes.size()));
     if (!read_paused_) schedule();
     return;
   }
-  session_->on_data(std::span<char>(buf->base, static_cast<std::size_t>(nread)));
+  session_->on_data(bytes);
   after_session_call();
 }
 
+void Connection::tls_read(std::string_view cipher) {
+  bool was_done = tls_->handshake_done();
+  // Decrypt into the worker's scratch buffer (taken, so a nested use could not clobber it).
+  std::string plain = std::move(ctx_.tls_plain);
+  plain.clear();
+  TlsLayer::Status st = tls_->receive(cipher, plain, wire_out_);
+  if (!was_done && tls_->handshake_done()) ServerMetrics::get().tls_handshake_ok.inc();
+  if (!wire_out_.empty()) schedule();
+  if (st == TlsLayer::Status::kError) {
+    if (!was_done) ServerMetrics::get().tls_handshake_failed.inc();
+    if (ctx_.config.verbosity >= 2) {
+      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info_.client_host.c_str(),
+                   tls_->error().c_str());
+    }
+    flush();  // the alert, if the kernel takes it now
+    close();
+  } else {
+    deliver_plain(std::span<char>(plain.data(), plain.size()));
+    if (st == TlsLayer::Status::kClosed && !closing_) {
+      // close_notify: the peer will send nothing more, as with EOF.
+      if (session_) session_->on_eof();
+      after_session_call();
+    }
+  }
+  if (plain.capacity() > WorkerContext::kReadBufferSize * 2) std::string().swap(plain);
+  ctx_.tls_plain = std::move(plain);
+}
+
 void Connection::flush() {
-  if (closing_ || inflight_ || out_.empty()) {
-    if (!closing_ && !inflight_ && out_.empty()) drained();
+  if (closing_) return;
+  if (tls_ && !out_.empty()) {
+    // Encrypt what the session queued (nothing moves before the handshake is complete).
+    TlsLayer::Status st;
+    std::size_t taken = tls_->send(out_, wire_out_, st);
+    if (st == TlsLayer::Status::kError) {
+      close();
+      return;
+    }
+    if (taken == out_.size()) {
+      out_.clear();
+      if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+    } else {
+      out_.erase(0, taken);
+    }
+  }
+  std::string& wire = tls_ ? wire_out_ : out_;
+  if (inflight_ || wire.empty()) {
+    if (!inflight_ && wire.empty() && out_.empty()) drained();
     return;
   }
-  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  ServerMetrics::get().socket_bytes_out.inc(wire.size());
+  uv_buf_t buf = uv_buf_init(wire.data(), static_cast<unsigned>(wire.size()));
   int n = uv_try_write(&h_.stream, &buf, 1);
   if (n == UV_EAGAIN || n == UV_ENOSYS) n = 0;
   if (n < 0) {
     close();  // EPIPE, ECONNRESET: the peer is gone
     return;
   }
-  if (static_cast<std::size_t>(n) == out_.size()) {
-    out_.clear();
-    if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
-    drained();
+  if (static_cast<std::size_t>(n) == wire.size()) {
+    wire.clear();
+    if (wire.capacity() > kKeepCapacity) std::string().swap(wire);
+    if (out_.empty()) drained();
     return;
   }
   // The kernel took part of it: hand the rest to uv_write, which owns it until the callback.
   auto* op = new WriteOp{};
   op->conn = this;
-  op->data = std::move(out_);
+  op->data = std::move(wire);
   op->offset = static_cast<std::size_t>(n);
-  out_ = std::string();
+  wire = std::string();
   uv_buf_t rest = uv_buf_init(op->data.data() + op->offset,
                               static_cast<unsigned>(op->data.size() - op->offset));
   inflight_ = op;
@@ -256,6 +325,15 @@ void Connection::on_write(uv_write_t* req, int status) noexcept {
 }
 
 void Connection::drained() {
+  if (graceful_close_ && tls_ && !tls_closed_) {
+    // Say goodbye at the TLS level before the TCP half-close (RFC 8446 §6.1).
+    tls_closed_ = true;
+    tls_->close_notify(wire_out_);
+    if (!wire_out_.empty()) {
+      flush();
+      return;
+    }
+  }
   if (graceful_close_ && !linger_) {
     close();
     return;

@@ -15,18 +15,23 @@
 
 #include "server/scope_builder.h"
 #include "server/session.h"
+#include "server/tls_layer.h"
 
 namespace laurel::server {
 
 struct WorkerContext;
+struct ListenSocket;
 
 class Connection {
  public:
-  // Accepts one pending connection from `server` and starts its HTTP session.
-  static void accept_from(WorkerContext& ctx, uv_stream_t* server, bool is_unix);
+  // Accepts one pending connection from `server` (listening on `socket`) and starts its HTTP
+  // session, behind TLS when the socket has a TLS context.
+  static void accept_from(WorkerContext& ctx, uv_stream_t* server, const ListenSocket& socket);
 
   WorkerContext& ctx() { return ctx_; }
   const ConnectionInfo& info() const { return info_; }
+  // Accepted on the --metrics listener: only the built-in endpoints are served.
+  bool metrics_only() const { return metrics_only_; }
 
   // Output: append to out() and call schedule(); the bytes go out before the loop next waits.
   std::string& out() { return out_; }
@@ -85,6 +90,8 @@ class Connection {
   static void on_closed(uv_handle_t* h) noexcept;
 
   void handle_read(ssize_t nread, const uv_buf_t* buf);
+  void deliver_plain(std::span<char> bytes);
+  void tls_read(std::string_view cipher);
   void after_session_call();
   void flush();
   void drained();
@@ -104,6 +111,9 @@ class Connection {
   std::unique_ptr<Session> next_session_;
   std::string out_;         // not yet handed to the kernel; empty (no heap) when idle
   std::string pending_in_;  // read but not yet consumed; empty (no heap) when idle
+  // TLS: out_ holds plaintext until the flush encrypts it into wire_out_ (ciphertext).
+  std::unique_ptr<TlsLayer> tls_;
+  std::string wire_out_;
   WriteOp* inflight_ = nullptr;
   int open_handles_ = 0;
   bool is_unix_;
@@ -113,6 +123,8 @@ class Connection {
   bool graceful_close_ = false;
   bool shut_down_ = false;
   bool linger_ = true;  // write side shut down, lingering for the peer's EOF
+  bool metrics_only_ = false;
+  bool tls_closed_ = false;  // close_notify queued
 };
 
 }  // namespace laurel::server

@@ -5,6 +5,7 @@
 
 #include "server/connection.h"
 #include "server/http_response.h"
+#include "server/metrics.h"
 #include "server/websocket_handshake.h"
 #include "server/websocket_session.h"
 #include "server/worker.h"
@@ -32,9 +33,53 @@ bool asks_for_websocket(const RequestHead& head) {
 }  // namespace
 
 HttpSession::HttpSession(Connection& conn)
-    : conn_(conn), parser_(*this, limits_from(conn.ctx().config)) {}
+    : conn_(conn), parser_(*this, limits_from(conn.ctx().config)) {
+  ServerMetrics::get().http_open.add();
+}
 
-HttpSession::~HttpSession() = default;
+HttpSession::~HttpSession() { ServerMetrics::get().http_open.sub(); }
+
+HttpSession::Builtin HttpSession::builtin_for(const RequestHead& head) const {
+  const ServerConfig& config = conn_.ctx().config;
+  bool dedicated = conn_.metrics_only();
+  bool on_path = !config.metrics.empty() && config.metrics.front() == '/';
+  if (!dedicated && !on_path) return Builtin::kNone;
+  std::string_view raw, query;
+  split_target(head.target, raw, query);
+  std::string_view metrics_path = on_path ? std::string_view(config.metrics) : "/metrics";
+  bool get = head.method == "GET" || head.method == "HEAD";
+  if (get && raw == metrics_path) return Builtin::kMetrics;
+  if (get && !config.health_path.empty() && raw == config.health_path) return Builtin::kHealth;
+  return dedicated ? Builtin::kNotFound : Builtin::kNone;
+}
+
+void HttpSession::answer_builtin() {
+  Builtin which = builtin_;
+  builtin_ = Builtin::kNone;
+  asgi::HttpResponseStart start;
+  std::string body;
+  switch (which) {
+    case Builtin::kMetrics:
+      start.status = 200;
+      start.headers.emplace_back("content-type", "text/plain; version=0.0.4; charset=utf-8");
+      body = render_metrics();
+      break;
+    case Builtin::kHealth:
+      // 503 while stopping, so a load balancer drains this instance before it goes away.
+      start.status = conn_.ctx().stopping ? 503 : 200;
+      start.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+      body = conn_.ctx().stopping ? "stopping\n" : "ok\n";
+      break;
+    default:
+      start.status = 404;
+      start.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+      body = "Not Found\n";
+      break;
+  }
+  start.headers.emplace_back("cache-control", "no-store");
+  start_response(start);
+  send_body(asgi::HttpResponseBody{body, false});
+}
 
 asgi::EventLoop& HttpSession::loop() { return conn_.ctx().loop; }
 
@@ -102,6 +147,15 @@ void HttpSession::on_request_head(RequestHead& head) {
   if (conn_.ctx().stopping) close_after_response_ = true;
   client_ = apply_proxy_headers(conn_.info(), head.headers, conn_.ctx().proxy);
 
+  builtin_ = builtin_for(head);
+  if (builtin_ != Builtin::kNone) {
+    std::string_view raw, query;
+    split_target(head.target, raw, query);
+    path_ = percent_decode_path(raw);
+    arm(TimerMode::kNone);
+    return;  // answered once the request (and any body) is complete
+  }
+
   if (asks_for_websocket(head)) {
     HandshakeCheck check = check_handshake(head.method, head.http_major, head.http_minor,
                                            head.headers);
@@ -110,6 +164,7 @@ void HttpSession::on_request_head(RequestHead& head) {
         std::string_view raw, query;
         split_target(head.target, raw, query);
         path_ = percent_decode_path(raw);
+        ServerMetrics::get().handshake_invalid.inc();
         fail(check.error_status, check.error.empty() ? "bad websocket handshake" : check.error);
         return;
       }
@@ -151,6 +206,10 @@ void HttpSession::on_body(std::string_view chunk) {
 void HttpSession::on_request_complete() {
   request_complete_ = true;
   if (upgraded_ || failed_) return;
+  if (builtin_ != Builtin::kNone) {
+    answer_builtin();
+    return;
+  }
   std::string_view body = have_pending_body_ ? pending_body_ : std::string_view();
   have_pending_body_ = false;
   deliver(asgi::HttpRequest{body, false});
@@ -266,6 +325,7 @@ void HttpSession::write_head(std::string_view first_body, bool more_body) {
 
 void HttpSession::complete_response() {
   response_complete_ = true;
+  ServerMetrics::get().count_http_status(status_);
   log_response();
   arm(TimerMode::kNone);
   conn_.schedule();  // the instance is destroyed from on_tick, never inside its own call
@@ -309,9 +369,15 @@ void HttpSession::fail(int status, std::string_view message) {
   if (failed_) return;
   failed_ = true;
   if (!head_written_ && !conn_.closing()) {
-    append_error_response(conn_.out(), status, message, conn_.ctx().config.server_name);
+    if (status == 426) {
+      // RFC 6455 §4.2.2: a refused version names the one laurel speaks.
+      append_upgrade_required(conn_.out(), message, conn_.ctx().config.server_name);
+    } else {
+      append_error_response(conn_.out(), status, message, conn_.ctx().config.server_name);
+    }
     head_written_ = true;
     status_ = status;
+    ServerMetrics::get().count_http_status(status);
     if (!method_.empty()) log_response();
   }
   arm(TimerMode::kNone);

@@ -56,6 +56,10 @@ class HttpSession final : public Session, public asgi::Peer, private HttpParser:
   void fail(int status, std::string_view message);
   void arm(TimerMode mode);
   void log_response();
+  // The built-in endpoints (--metrics): answered by the server, never the application.
+  enum class Builtin : std::uint8_t { kNone, kMetrics, kHealth, kNotFound };
+  Builtin builtin_for(const RequestHead& head) const;
+  void answer_builtin();
 
   Connection& conn_;
   HttpParser parser_;
@@ -87,6 +91,7 @@ class HttpSession final : public Session, public asgi::Peer, private HttpParser:
   bool dispatching_ = false;
   bool failed_ = false;  // bad input: answered and closing, ignore everything else
   bool upgraded_ = false;
+  Builtin builtin_ = Builtin::kNone;
   TimerMode timer_mode_ = TimerMode::kNone;
 };
 

@@ -6,10 +6,12 @@
 // socket file from a crashed run is removed first), and inherited descriptors (systemd, a
 // supervisor). Workers take the descriptors and wrap them in libuv handles on their own loops.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/server.h"
+#include "server/tls_context.h"
 
 namespace laurel::server {
 
@@ -18,6 +20,10 @@ struct ListenSocket {
   bool is_unix = false;  // accepted connections are uv_pipe_t rather than uv_tcp_t
   // One descriptor per worker for TCP (SO_REUSEPORT); a single shared one otherwise.
   std::vector<int> fds;
+  // TLS endpoints: the context every worker's connections start from (swapped on SIGHUP).
+  std::shared_ptr<TlsContext> tls;
+  // The --metrics listener: answers the built-in metrics and health paths only.
+  bool metrics_only = false;
   int fd_for_worker(int worker) const {
     return fds.size() == 1 ? fds[0] : fds[static_cast<std::size_t>(worker) % fds.size()];
   }

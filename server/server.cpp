@@ -22,11 +22,13 @@ std::mutex g_mutex;
 uv_async_t* g_stop_async = nullptr;
 bool g_stop_requested = false;
 std::vector<Endpoint> g_bound;
+std::optional<Endpoint> g_metrics_bound;
 
 struct MainLoop {
   uv_loop_t loop{};
   uv_signal_t sigint{};
   uv_signal_t sigterm{};
+  uv_signal_t sighup{};  // reload TLS certificates
   uv_async_t stop{};      // request_stop
   uv_async_t finished{};  // a worker finished its shutdown
   std::vector<std::unique_ptr<Worker>>* workers = nullptr;
@@ -55,8 +57,44 @@ void close_main_handles(MainLoop& m) {
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&m.sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&m.sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&m.sighup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&m.stop), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&m.finished), nullptr);
+}
+
+// SIGHUP: every TLS endpoint reads its certificate and key again. New connections use the new
+// ones; a failure keeps the old ones serving. Either way the outcome is logged.
+void reload_certificates(const std::vector<ListenSocket>& sockets) {
+  for (const ListenSocket& ls : sockets) {
+    if (!ls.tls) continue;
+    std::string error;
+    if (ls.tls->reload(error)) {
+      std::fprintf(stderr, "laurel: reloaded TLS certificate %s for %s\n",
+                   ls.tls->cert_file().c_str(), ls.endpoint.describe().c_str());
+    } else {
+      std::fprintf(stderr, "laurel: TLS reload failed for %s, keeping the old certificate: %s\n",
+                   ls.endpoint.describe().c_str(), error.c_str());
+    }
+  }
+}
+
+// "--metrics host:port" → the endpoint of the dedicated listener; "/path" and "" → none.
+bool metrics_endpoint(const std::string& spec, std::optional<Endpoint>& out) {
+  if (spec.empty() || spec.front() == '/') return true;
+  auto colon = spec.rfind(':');
+  if (colon == std::string::npos) return false;
+  Endpoint ep;
+  ep.host = spec.substr(0, colon);
+  if (ep.host.empty()) ep.host = "127.0.0.1";
+  try {
+    std::size_t used = 0;
+    ep.port = std::stoi(spec.substr(colon + 1), &used);
+    if (used != spec.size() - colon - 1 || ep.port < 0 || ep.port > 65535) return false;
+  } catch (const std::exception&) {
+    return false;
+  }
+  out = ep;
+  return true;
 }
 
 }  // namespace
@@ -64,6 +102,11 @@ void close_main_handles(MainLoop& m) {
 std::vector<Endpoint> bound_endpoints() {
   std::lock_guard lock(g_mutex);
   return g_bound;
+}
+
+std::optional<Endpoint> bound_metrics_endpoint() {
+  std::lock_guard lock(g_mutex);
+  return g_metrics_bound;
 }
 
 void request_stop() {
@@ -81,6 +124,33 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
     std::fprintf(stderr, "laurel: run_server needs an application\n");
     return 1;
   }
+  // TLS contexts first: a bad certificate is a start-up error, before anything listens.
+  std::vector<std::shared_ptr<TlsContext>> tls_contexts;
+  for (const Endpoint& ep : config.endpoints) {
+    if (ep.tls_cert_file.empty() && ep.tls_key_file.empty()) {
+      tls_contexts.push_back(nullptr);
+      continue;
+    }
+    if (ep.tls_cert_file.empty() || ep.tls_key_file.empty()) {
+      std::fprintf(stderr, "laurel: %s needs both a TLS certificate and a key\n",
+                   ep.describe().c_str());
+      return 1;
+    }
+    auto ctx = std::make_shared<TlsContext>(ep.tls_cert_file, ep.tls_key_file);
+    std::string error;
+    if (!ctx->reload(error)) {
+      std::fprintf(stderr, "laurel: cannot use TLS on %s: %s\n", ep.describe().c_str(),
+                   error.c_str());
+      return 1;
+    }
+    tls_contexts.push_back(std::move(ctx));
+  }
+  std::optional<Endpoint> metrics_ep;
+  if (!metrics_endpoint(config.metrics, metrics_ep)) {
+    std::fprintf(stderr, "laurel: --metrics wants host:port or /path, not '%s'\n",
+                 config.metrics.c_str());
+    return 1;
+  }
   // A write to a socket the peer closed must be an EPIPE error, not a process-killing signal.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -94,6 +164,17 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
 
   std::vector<ListenSocket> sockets;
   if (!open_listeners(config.endpoints, config.workers, sockets)) return 1;
+  for (std::size_t i = 0; i < sockets.size(); ++i) sockets[i].tls = tls_contexts[i];
+  std::size_t client_sockets = sockets.size();
+  if (metrics_ep) {
+    std::vector<ListenSocket> extra;
+    if (!open_listeners({*metrics_ep}, config.workers, extra)) {
+      close_listeners(sockets);
+      return 1;
+    }
+    extra[0].metrics_only = true;
+    sockets.push_back(std::move(extra[0]));
+  }
 
   MainLoop m;
   uv_loop_init(&m.loop);
@@ -107,6 +188,11 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
   auto on_signal = [](uv_signal_t* h, int) noexcept { begin_stop(*static_cast<MainLoop*>(h->data)); };
   uv_signal_start(&m.sigint, on_signal, SIGINT);
   uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+  uv_signal_init(&m.loop, &m.sighup);
+  m.sighup.data = &m;
+  uv_signal_start(&m.sighup, [](uv_signal_t* h, int) noexcept {
+    reload_certificates(*static_cast<MainLoop*>(h->data)->sockets);
+  }, SIGHUP);
   uv_async_init(&m.loop, &m.stop, [](uv_async_t* h) noexcept {
     begin_stop(*static_cast<MainLoop*>(h->data));
   });
@@ -131,7 +217,8 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
   {
     std::lock_guard lock(g_mutex);
     g_bound.clear();
-    for (const ListenSocket& ls : sockets) g_bound.push_back(ls.endpoint);
+    for (std::size_t i = 0; i < client_sockets; ++i) g_bound.push_back(sockets[i].endpoint);
+    if (metrics_ep) g_metrics_bound = sockets.back().endpoint;
     g_stop_async = &m.stop;
     stop_early = g_stop_requested;
   }
@@ -147,6 +234,7 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
   {
     std::lock_guard lock(g_mutex);
     g_bound.clear();
+    g_metrics_bound.reset();
     g_stop_requested = false;
   }
   return 0;

@@ -51,19 +51,37 @@ struct ServerConfig {
   std::size_t outbound_high_water = 256 * 1024;      // SendStatus::kBackpressure above it
 
   // General
+  // At shutdown, how long application instances get to finish (WebSockets closed with 1001,
+  // responses in flight) before their connections are dropped and they get their disconnect.
+  // The shutdown waits min(application_close_timeout, shutdown_timeout).
   std::chrono::milliseconds application_close_timeout{10'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
   std::string root_path;
   std::string server_name = "laurel";  // Server header; empty: no header
   std::string access_log_path;         // "-" or empty: stdout; "none": off
   bool access_log = true;
+  // 0: errors only; 1: + access log and warnings; 2: + debug (TLS failures, reloads, ...).
   int verbosity = 1;
+
+  // Metrics (docs/metrics.md). "host:port": a separate plain-HTTP listener that answers
+  // GET /metrics (Prometheus text format) and GET `health_path`, 404 for anything else.
+  // "/path": the metrics are served at that path, and health at `health_path`, on every
+  // endpoint, ahead of the application. Empty: off.
+  std::string metrics;
+  std::string health_path = "/healthz";
 
   // Proxy headers (X-Forwarded-For/-Proto/-Port) honoured only from these peers.
   bool proxy_headers = false;
   std::string proxy_headers_host = "X-Forwarded-For";
   std::string proxy_headers_port = "X-Forwarded-Port";
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
+
+  // Per-worker hooks, each called on the worker's own thread with its loop current
+  // (asgi::EventLoop::current()): on_worker_start before the worker serves its first connection,
+  // on_worker_stop once its last connection is gone at shutdown, before the loop ends. Resources
+  // that belong to one loop (a Redis channel layer) are made and dropped here.
+  std::function<void(int worker_index)> on_worker_start;
+  std::function<void(int worker_index)> on_worker_stop;
 };
 
 // Runs the server until SIGTERM/SIGINT (or `request_stop`), then shuts down gracefully.
@@ -78,5 +96,7 @@ void request_stop();
 // The endpoints the running server listens on, with the real port where port 0 was asked for
 // (tests, "listening on" messages). Valid from `on_ready` until run_server returns; else empty.
 std::vector<Endpoint> bound_endpoints();
+// The --metrics listener (host:port form) with its real port, under the same rules.
+std::optional<Endpoint> bound_metrics_endpoint();
 
 }  // namespace laurel::server

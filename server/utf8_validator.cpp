@@ -15,18 +15,18 @@ namespace {
 
 // Byte classes.
 enum Class : std::uint8_t {
-  kAscii,      // 00..7F
-  kCont80,     // 80..8F  continuation, low quarter
-  kCont90,     // 90..9F  continuation
-  kContA0,     // A0..BF  continuation, upper half
-  kBad,        // C0, C1 (always overlong), F5..FF (beyond U+10FFFF)
-  kLead2,      // C2..DF
-  kLeadE0,     // E0
-  kLead3,      // E1..EC, EE, EF
-  kLeadED,     // ED
-  kLeadF0,     // F0
-  kLead4,      // F1..F3
-  kLeadF4,     // F4
+  kAscii,   // 00..7F
+  kCont80,  // 80..8F  continuation, low quarter
+  kCont90,  // 90..9F  continuation
+  kContA0,  // A0..BF  continuation, upper half
+  kBad,     // C0, C1 (always overlong), F5..FF (beyond U+10FFFF)
+  kLead2,   // C2..DF
+  kLeadE0,  // E0
+  kLead3,   // E1..EC, EE, EF
+  kLeadED,  // ED
+  kLeadF0,  // F0
+  kLead4,   // F1..F3
+  kLeadF4,  // F4
   kClassCount
 };
 
@@ -34,18 +34,30 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
   std::array<std::uint8_t, 256> c{};
   for (int b = 0; b < 256; ++b) {
     std::uint8_t k = kBad;
-    if (b <= 0x7F) k = kAscii;
-    else if (b <= 0x8F) k = kCont80;
-    else if (b <= 0x9F) k = kCont90;
-    else if (b <= 0xBF) k = kContA0;
-    else if (b <= 0xC1) k = kBad;
-    else if (b <= 0xDF) k = kLead2;
-    else if (b == 0xE0) k = kLeadE0;
-    else if (b == 0xED) k = kLeadED;
-    else if (b <= 0xEF) k = kLead3;
-    else if (b == 0xF0) k = kLeadF0;
-    else if (b <= 0xF3) k = kLead4;
-    else if (b == 0xF4) k = kLeadF4;
+    if (b <= 0x7F)
+      k = kAscii;
+    else if (b <= 0x8F)
+      k = kCont80;
+    else if (b <= 0x9F)
+      k = kCont90;
+    else if (b <= 0xBF)
+      k = kContA0;
+    else if (b <= 0xC1)
+      k = kBad;
+    else if (b <= 0xDF)
+      k = kLead2;
+    else if (b == 0xE0)
+      k = kLeadE0;
+    else if (b == 0xED)
+      k = kLeadED;
+    else if (b <= 0xEF)
+      k = kLead3;
+    else if (b == 0xF0)
+      k = kLeadF0;
+    else if (b <= 0xF3)
+      k = kLead4;
+    else if (b == 0xF4)
+      k = kLeadF4;
     c[static_cast<std::size_t>(b)] = k;
   }
   return c;

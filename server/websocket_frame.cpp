@@ -13,8 +13,10 @@ std::size_t frame_header_length(std::uint8_t byte0, std::uint8_t byte1) {
   (void)byte0;
   std::size_t n = 2;
   const std::uint8_t len7 = byte1 & 0x7F;
-  if (len7 == 126) n += 2;
-  else if (len7 == 127) n += 8;
+  if (len7 == 126)
+    n += 2;
+  else if (len7 == 127)
+    n += 8;
   if (byte1 & 0x80) n += 4;
   return n;
 }
@@ -49,8 +51,10 @@ HeaderParse parse_frame_header(const std::uint8_t* b, std::size_t size, FrameHea
   } else {
     h.payload_length = len7;
   }
-  if (h.masked) std::memcpy(h.mask, b + pos, 4);
-  else std::memset(h.mask, 0, 4);
+  if (h.masked)
+    std::memcpy(h.mask, b + pos, 4);
+  else
+    std::memset(h.mask, 0, 4);
   return HeaderParse::kComplete;
 }
 

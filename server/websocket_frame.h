@@ -42,9 +42,9 @@ struct FrameHeader {
 inline constexpr std::size_t kMaxFrameHeader = 14;
 
 enum class HeaderParse {
-  kComplete,    // `header` is filled in
-  kNeedMore,    // fewer bytes than the header needs; `header_length` says how many if known
-  kBadLength,   // 64-bit length with the high bit set, or a length not in its shortest form
+  kComplete,   // `header` is filled in
+  kNeedMore,   // fewer bytes than the header needs; `header_length` says how many if known
+  kBadLength,  // 64-bit length with the high bit set, or a length not in its shortest form
 };
 
 // Reads the frame header at the start of `bytes`.

@@ -6,6 +6,7 @@
 
 #include "server/connection.h"
 #include "server/http_response.h"
+#include "server/metrics.h"
 #include "server/worker.h"
 
 namespace laurel::server {
@@ -33,9 +34,10 @@ WebsocketSession::WebsocketSession(Connection& conn, RequestHead& head, Handshak
   client_ = format_client(client.host, client.port);
   key_ = std::move(check.key);
   offered_ = std::move(check.subprotocols);
+  ServerMetrics::get().websocket_open.add();
 }
 
-WebsocketSession::~WebsocketSession() = default;
+WebsocketSession::~WebsocketSession() { ServerMetrics::get().websocket_open.sub(); }
 
 asgi::EventLoop& WebsocketSession::loop() { return conn_.ctx().loop; }
 
@@ -112,10 +114,12 @@ asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
     } else {
       // RFC 6455 §4.2.2: the server may only select one of the client's protocols; a browser
       // fails the connection otherwise. Accept without one rather than break the client.
-      std::fprintf(stderr,
-                   "laurel: websocket %s accepted with a subprotocol the client did not offer; "
-                   "not sent\n",
-                   path_.c_str());
+      if (config.verbosity >= 1) {
+        std::fprintf(stderr,
+                     "laurel: websocket %s accepted with a subprotocol the client did not offer; "
+                     "not sent\n",
+                     path_.c_str());
+      }
     }
   }
   bool headers_safe = std::all_of(accept.headers.begin(), accept.headers.end(), [](auto& h) {
@@ -132,6 +136,7 @@ asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
                                               config.server_name);
   state_ = State::kOpen;
   accepted_ = true;
+  ServerMetrics::get().handshake_accepted.inc();
   std::string().swap(key_);
   std::vector<std::string>().swap(offered_);
   conn_.ctx().log.websocket(client_, "WSCONNECT", path_);
@@ -154,6 +159,9 @@ asgi::SendStatus WebsocketSession::send_message(const asgi::WebsocketSend& send)
     return asgi::SendStatus::kDropped;
   }
   WebsocketCodec::append_message(conn_.out(), send.data, send.binary);
+  ServerMetrics& m = ServerMetrics::get();
+  m.messages_out.inc();
+  m.message_bytes_out.inc(send.data.size());
   conn_.schedule();
   if (queued + send.data.size() > config.outbound_high_water) {
     if (!paused_for_backpressure_) {
@@ -183,6 +191,7 @@ asgi::SendStatus WebsocketSession::close_frame(int code, std::string_view reason
 void WebsocketSession::start_closing(int code, std::string_view reason) {
   if (state_ != State::kOpen) return;
   codec_.append_close(conn_.out(), code, reason);
+  ServerMetrics::get().count_close_sent(code);
   state_ = State::kClosing;
   close_deadline_ = conn_.ctx().loop.now() + kCloseHandshakeTimeout;
   arm_timer();
@@ -235,6 +244,7 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
   conn_.schedule();
   if (!body.more_body) {
     state_ = State::kDone;
+    ServerMetrics::get().handshake_denied.inc();
     conn_.ctx().log.websocket(client_, "WSREJECT", path_);
     conn_.clear_timer();
     conn_.close_after_flush();
@@ -245,6 +255,7 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
 void WebsocketSession::reject(int status, std::string_view message) {
   state_ = State::kDone;
   append_error_response(conn_.out(), status, message, conn_.ctx().config.server_name);
+  ServerMetrics::get().handshake_denied.inc();
   conn_.ctx().log.websocket(client_, "WSREJECT", path_);
   conn_.clear_timer();
   conn_.close_after_flush();
@@ -270,6 +281,9 @@ void WebsocketSession::on_data(std::span<char> bytes) {
 
 void WebsocketSession::on_message(std::string_view data, bool binary) {
   if (state_ != State::kOpen && state_ != State::kClosing) return;
+  ServerMetrics& m = ServerMetrics::get();
+  m.messages_in.inc();
+  m.message_bytes_in.inc(data.size());
   deliver(asgi::WebsocketReceive{data, binary});
 }
 
@@ -280,6 +294,8 @@ void WebsocketSession::on_pong(std::string_view) {
 }
 
 void WebsocketSession::on_close(int code, std::string_view reason) {
+  // Our echo carries the peer's code (none when it sent none); unless we closed first.
+  if (state_ == State::kOpen && code != kCloseNoStatus) ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
   close_reason_ = std::string(reason);
   state_ = State::kClosing;
@@ -289,6 +305,7 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
 }
 
 void WebsocketSession::on_protocol_error(int code, std::string_view why) {
+  ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
   close_reason_ = std::string(why);
   state_ = State::kClosing;
@@ -322,8 +339,11 @@ void WebsocketSession::on_timer() {
   asgi::Clock::time_point now = conn_.ctx().loop.now();
   switch (state_) {
     case State::kConnecting:
-      std::fprintf(stderr, "laurel: websocket %s not accepted within %lld ms; refused\n",
-                   path_.c_str(), static_cast<long long>(config.websocket_connect_timeout.count()));
+      if (config.verbosity >= 1) {
+        std::fprintf(stderr, "laurel: websocket %s not accepted within %lld ms; refused\n",
+                     path_.c_str(),
+                     static_cast<long long>(config.websocket_connect_timeout.count()));
+      }
       reject(403, "Forbidden");
       return;
     case State::kDenying:

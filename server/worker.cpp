@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 #include "server/connection.h"
@@ -21,6 +22,7 @@ struct Worker::Listener {
   Worker* worker = nullptr;
   bool is_unix = false;
   bool closed = false;
+  const ListenSocket* socket = nullptr;
   union {
     uv_handle_t handle;
     uv_stream_t stream;
@@ -69,6 +71,7 @@ void Worker::start() {
     auto l = std::make_unique<Listener>();
     l->worker = this;
     l->is_unix = ls.is_unix;
+    l->socket = &ls;
     int rc = ls.is_unix ? uv_pipe_init(loop, &l->h.pipe, 0) : uv_tcp_init(loop, &l->h.tcp);
     if (rc == 0) rc = ls.is_unix ? uv_pipe_open(&l->h.pipe, fd) : uv_tcp_open(&l->h.tcp, fd);
     l->h.handle.data = l.get();
@@ -88,6 +91,11 @@ void Worker::start() {
 }
 
 void Worker::run() {
+  if (config_.on_worker_start) {
+    // The loop is not running yet, so nothing is accepted before the hook returns.
+    asgi::EventLoop::set_current(loop_.get());
+    config_.on_worker_start(index_);
+  }
   loop_->run();
   // Close callbacks of the handles closed last.
   loop_->run_once(false);
@@ -101,7 +109,7 @@ void Worker::on_connection(uv_stream_t* server, int status) noexcept {
     return;
   }
   if (self->ctx_->stopping) return;
-  Connection::accept_from(*self->ctx_, server, l->is_unix);
+  Connection::accept_from(*self->ctx_, server, *l->socket);
 }
 
 void Worker::on_prepare(uv_prepare_t* handle) noexcept {
@@ -162,7 +170,9 @@ void Worker::shutdown_on_loop() {
       c->schedule();
     }
   }
-  deadline_ = loop_->call_later(config_.shutdown_timeout, [this] {
+  // Instances get application_close_timeout to finish (ASGI), within the shutdown budget.
+  deadline_ = loop_->call_later(std::min(config_.shutdown_timeout,
+                                         config_.application_close_timeout), [this] {
     // Out of time: whatever is still open is dropped (applications get their disconnect).
     for (Connection* c = ctx_->all_head; c; c = c->all_next_) c->close();
   });
@@ -180,6 +190,8 @@ void Worker::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+  // Handles the hook closes are released by run()'s last iteration.
+  if (config_.on_worker_stop) config_.on_worker_stop(index_);
   loop_->stop();
   if (on_finished_) on_finished_();
 }

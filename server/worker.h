@@ -36,6 +36,8 @@ struct WorkerContext {
   // before the next read, so idle connections carry no read buffer.
   static constexpr std::size_t kReadBufferSize = 64 * 1024;
   std::unique_ptr<char[]> read_buffer{new char[kReadBufferSize]};
+  // TLS connections decrypt into this, shared for the same reason.
+  std::string tls_plain;
   // Connections with output or deferred work, handled once per iteration (uv_prepare).
   Connection* scheduled_head = nullptr;
   // Every live connection (for shutdown), and how many there are.

@@ -16,8 +16,7 @@ std::string HttpCommunicator::Response::header(std::string_view name) const {
 }
 
 HttpCommunicator::HttpCommunicator(asgi::ApplicationPtr app, std::string method, std::string path,
-                                   std::string body, asgi::Headers headers,
-                                   server::UvLoop* loop)
+                                   std::string body, asgi::Headers headers, server::UvLoop* loop)
     : loop_(loop ? *loop : default_loop()),
       app_(std::move(app)),
       scope_(make_scope("http", path, headers, method)),
@@ -41,7 +40,8 @@ void HttpCommunicator::send_request() {
 asgi::Value HttpCommunicator::receive_output(std::chrono::milliseconds timeout) {
   send_request();
   auto& outputs = peer_.outputs();
-  if (!run_until(loop_, [&] { return !outputs.empty(); }, timeout)) {
+  if (!run_until(
+          loop_, [&] { return !outputs.empty(); }, timeout)) {
     throw Timeout("no output from the application within " + std::to_string(timeout.count()) +
                   " ms");
   }

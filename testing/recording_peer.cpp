@@ -11,8 +11,7 @@ asgi::SendStatus RecordingPeer::send(const asgi::SendEvent& event) {
   if (auto* body = std::get_if<asgi::HttpResponseBody>(&event); body && !body->more_body) {
     finished_ = true;
   }
-  if (auto* body = std::get_if<asgi::WebsocketHttpResponseBody>(&event);
-      body && !body->more_body) {
+  if (auto* body = std::get_if<asgi::WebsocketHttpResponseBody>(&event); body && !body->more_body) {
     finished_ = true;
   }
   outputs_.push_back(asgi::to_value(event));  // owns the bytes: the event's views die now

@@ -20,7 +20,7 @@ class RecordingPeer final : public asgi::Peer {
   asgi::EventLoop& loop() override { return loop_; }
 
   std::deque<asgi::Value>& outputs() { return outputs_; }
-  bool finished() const { return finished_; }  // a close or the last body chunk was sent
+  bool finished() const { return finished_; }   // a close or the last body chunk was sent
   std::size_t sends() const { return sends_; }  // every send() call, refused ones included
 
  private:

@@ -87,7 +87,8 @@ T run_until_complete(server::UvLoop& loop, Task<T> task,
     ScopedCurrentLoop current(loop);
     spawn(detail::complete_into<T>(state, std::move(task)));
   }
-  if (!run_until(loop, [&] { return state->done; }, timeout)) {
+  if (!run_until(
+          loop, [&] { return state->done; }, timeout)) {
     throw Timeout("run_until_complete: the task did not finish within " +
                   std::to_string(timeout.count()) + " ms");
   }

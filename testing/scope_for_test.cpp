@@ -30,8 +30,8 @@ std::string unquote(std::string_view raw) {
 
 }  // namespace
 
-asgi::Scope make_scope(std::string_view type, std::string_view target,
-                       const asgi::Headers& headers, std::string_view method) {
+asgi::Scope make_scope(std::string_view type, std::string_view target, const asgi::Headers& headers,
+                       std::string_view method) {
   auto question = target.find('?');
   std::string_view raw_path = target.substr(0, question);
   std::string_view query =

@@ -12,7 +12,7 @@
 namespace laurel::testing {
 
 // `type` is "http" or "websocket"; `target` is a path with an optional query string.
-asgi::Scope make_scope(std::string_view type, std::string_view target,
-                       const asgi::Headers& headers, std::string_view method = "GET");
+asgi::Scope make_scope(std::string_view type, std::string_view target, const asgi::Headers& headers,
+                       std::string_view method = "GET");
 
 }  // namespace laurel::testing

@@ -78,7 +78,8 @@ void WebsocketCommunicator::send_json_to(const asgi::Value& data) { send_to(data
 
 asgi::Value WebsocketCommunicator::receive_output(std::chrono::milliseconds timeout) {
   auto& outputs = peer_.outputs();
-  if (!run_until(loop_, [&] { return !outputs.empty(); }, timeout)) {
+  if (!run_until(
+          loop_, [&] { return !outputs.empty(); }, timeout)) {
     throw Timeout("no output from the application within " + std::to_string(timeout.count()) +
                   " ms");
   }
@@ -112,7 +113,8 @@ asgi::Value WebsocketCommunicator::receive_json_from(std::chrono::milliseconds t
 bool WebsocketCommunicator::receive_nothing(std::chrono::milliseconds timeout) {
   auto& outputs = peer_.outputs();
   if (!outputs.empty()) return false;
-  run_until(loop_, [&] { return !outputs.empty(); }, timeout);
+  run_until(
+      loop_, [&] { return !outputs.empty(); }, timeout);
   return outputs.empty();
 }
 

@@ -32,8 +32,7 @@ class WebsocketCommunicator {
   // `path` may carry a query string ("/ws/chat/lobby/?ticket=x"). Header names are lower-cased.
   // `loop` defaults to this thread's default_loop().
   WebsocketCommunicator(asgi::ApplicationPtr app, std::string path, asgi::Headers headers = {},
-                        std::vector<std::string> subprotocols = {},
-                        server::UvLoop* loop = nullptr);
+                        std::vector<std::string> subprotocols = {}, server::UvLoop* loop = nullptr);
   ~WebsocketCommunicator();
   WebsocketCommunicator(const WebsocketCommunicator&) = delete;
   WebsocketCommunicator& operator=(const WebsocketCommunicator&) = delete;

@@ -47,11 +47,10 @@ TEST(Jwt, VerifiesTheLiveSimplejwtPairWithTheRightTypes) {
   want_refresh.expected_type = "refresh";
   auto r = verify_jwt(refresh, secret_key(), issued + 1, want_refresh);
   ASSERT_TRUE(r);
-  EXPECT_EQ(verify_jwt(access, secret_key(), issued + 1, want_refresh).error,
-            JwtError::kWrongType);
-  EXPECT_EQ(verify_jwt(access, secret_key(), issued + live.at("access_lifetime_s").get<double>())
-                .error,
-            JwtError::kExpired);
+  EXPECT_EQ(verify_jwt(access, secret_key(), issued + 1, want_refresh).error, JwtError::kWrongType);
+  EXPECT_EQ(
+      verify_jwt(access, secret_key(), issued + live.at("access_lifetime_s").get<double>()).error,
+      JwtError::kExpired);
   // simplejwt's refresh.access_token: iat and user_id from the refresh token, exp from now.
   auto derived = access_token_for(*r.claims, static_cast<std::int64_t>(issued), secret_key());
   auto d = verify_jwt(derived, secret_key(), issued + 1);
@@ -68,14 +67,17 @@ TEST(Jwt, RefusesAnotherKeyAndAlteredPayloads) {
   // Same header and signature, payload claiming user 2.
   auto first = token.find('.');
   auto last = token.rfind('.');
-  std::string forged = token.substr(0, first + 1) +
-                       base64url_encode(R"({"token_type":"access","exp":1700000300,"iat":1700000000,"jti":"0123456789abcdef0123456789abcdef","user_id":2})") +
-                       token.substr(last);
+  std::string forged =
+      token.substr(0, first + 1) +
+      base64url_encode(
+          R"({"token_type":"access","exp":1700000300,"iat":1700000000,"jti":"0123456789abcdef0123456789abcdef","user_id":2})") +
+      token.substr(last);
   EXPECT_EQ(verify_jwt(forged, secret_key(), 1700000001).error, JwtError::kBadSignature);
 }
 
 TEST(Jwt, RefusesAnyAlgorithmButHs256) {
-  std::string payload = base64url_encode(R"({"token_type":"access","exp":9999999999,"iat":1,"jti":"x","user_id":1})");
+  std::string payload =
+      base64url_encode(R"({"token_type":"access","exp":9999999999,"iat":1,"jti":"x","user_id":1})");
   std::string none = base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".";
   EXPECT_EQ(verify_jwt(none, secret_key(), 2).error, JwtError::kBadAlgorithm);
   std::string hs512 = base64url_encode(R"({"alg":"HS512","typ":"JWT"})") + "." + payload + ".c2ln";
@@ -83,8 +85,8 @@ TEST(Jwt, RefusesAnyAlgorithmButHs256) {
 }
 
 TEST(Jwt, MalformedTokensAreMalformed) {
-  for (const char* bad : {"", "abc", "a.b", "a.b.c.d", "!!!.e30.sig", "e30.!!!.sig", "W10.e30.",
-                          "e30.W10."}) {
+  for (const char* bad :
+       {"", "abc", "a.b", "a.b.c.d", "!!!.e30.sig", "e30.!!!.sig", "W10.e30.", "e30.W10."}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(verify_jwt(bad, secret_key(), 2).error, JwtError::kMalformed);
   }
@@ -93,7 +95,8 @@ TEST(Jwt, MalformedTokensAreMalformed) {
 
 TEST(Jwt, ClaimsAreCheckedWithZeroLeeway) {
   auto token = [](const Json& payload) { return encode_jwt(payload, secret_key()); };
-  Json base = {{"token_type", "access"}, {"exp", 2000}, {"iat", 1000}, {"jti", "j"}, {"user_id", 5}};
+  Json base = {
+      {"token_type", "access"}, {"exp", 2000}, {"iat", 1000}, {"jti", "j"}, {"user_id", 5}};
   EXPECT_TRUE(verify_jwt(token(base), secret_key(), 1000.0));
   EXPECT_EQ(verify_jwt(token(base), secret_key(), 999.0).error, JwtError::kNotYetValid);
   Json nbf = base;

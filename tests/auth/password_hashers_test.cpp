@@ -45,8 +45,8 @@ TEST(PasswordHashers, Pbkdf2VectorsAreReproducedByteForByte) {
   for (const auto& v : django_vectors().at("passwords")) {
     if (v.at("algorithm") != "pbkdf2_sha256" || !v.contains("salt")) continue;
     std::string encoded = v.at("encoded");
-    int iterations = v.contains("iterations") ? v.at("iterations").get<int>()
-                                              : kDjango32Pbkdf2Iterations;
+    int iterations =
+        v.contains("iterations") ? v.at("iterations").get<int>() : kDjango32Pbkdf2Iterations;
     // The large counts are recomputed by the verification test already.
     if (iterations > kDjango32Pbkdf2Iterations) continue;
     EXPECT_EQ(make_pbkdf2_sha256(v.at("password").get<std::string>(),
@@ -70,8 +70,8 @@ TEST(PasswordHashers, DefaultPolicyRefusesAlgorithmsDjangoDoesNotListByDefault) 
   for (const auto& v : django_vectors().at("passwords")) {
     std::string algorithm = v.at("algorithm");
     if (algorithm != "sha1" && algorithm != "md5" && algorithm != "bcrypt") continue;
-    EXPECT_FALSE(check_password(v.at("password").get<std::string>(),
-                                v.at("encoded").get<std::string>()));
+    EXPECT_FALSE(
+        check_password(v.at("password").get<std::string>(), v.at("encoded").get<std::string>()));
   }
 }
 
@@ -119,7 +119,7 @@ TEST(PasswordHashers, MustUpdateFlagsOldIterationsShortSaltsAndOtherAlgorithms) 
   EXPECT_TRUE(must_update("pbkdf2_sha256$260000$laurelSaltFixed0123456$x"));
   EXPECT_FALSE(must_update("pbkdf2_sha256$1000000$laurelSaltFixed0123456$x"));
   EXPECT_FALSE(must_update("pbkdf2_sha256$1200000$laurelSaltFixed0123456$x"));  // never lowered
-  EXPECT_TRUE(must_update("pbkdf2_sha256$1000000$shortsalt123$x"));            // 12-char salt
+  EXPECT_TRUE(must_update("pbkdf2_sha256$1000000$shortsalt123$x"));             // 12-char salt
   EXPECT_TRUE(must_update("pbkdf2_sha1$1000000$laurelSaltFixed0123456$x"));
   EXPECT_TRUE(must_update("argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA"));
   PasswordPolicy keep_others;
@@ -130,10 +130,12 @@ TEST(PasswordHashers, MustUpdateFlagsOldIterationsShortSaltsAndOtherAlgorithms) 
 }
 
 TEST(PasswordHashers, CorruptHashesAreRefusedNotCrashed) {
-  for (const char* bad : {"pbkdf2_sha256$", "pbkdf2_sha256$abc$salt$hash", "pbkdf2_sha256$0$s$h",
-                          "pbkdf2_sha256$999999999999$s$h", "argon2$argon2id$v=19$m=999999999,t=2,p=8$c2FsdA$aGFzaA",
-                          "argon2$nonsense", "bcrypt_sha256$$2b$12$short", "scrypt$3$salt$8$1$x",
-                          "scrypt$16384$salt$8$1", "bcrypt$$2b$99$N9qo8uLOickgx2ZMRZoMyeNK8zsWBMaMSVoubqovVQN3ypdVzHwOW"}) {
+  for (const char* bad :
+       {"pbkdf2_sha256$", "pbkdf2_sha256$abc$salt$hash", "pbkdf2_sha256$0$s$h",
+        "pbkdf2_sha256$999999999999$s$h", "argon2$argon2id$v=19$m=999999999,t=2,p=8$c2FsdA$aGFzaA",
+        "argon2$nonsense", "bcrypt_sha256$$2b$12$short", "scrypt$3$salt$8$1$x",
+        "scrypt$16384$salt$8$1",
+        "bcrypt$$2b$99$N9qo8uLOickgx2ZMRZoMyeNK8zsWBMaMSVoubqovVQN3ypdVzHwOW"}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(check_password("pw", bad, everything()));
   }

@@ -24,7 +24,9 @@ TEST(SessionStore, DecodesTheSessionDjangoWroteAtLogin) {
   ASSERT_TRUE(decoded);
   EXPECT_EQ(*decoded, db.at("decoded"));
   EXPECT_EQ(session_user_id(*decoded), 1);
-  EXPECT_TRUE(session_hash_matches(*decoded, sessions().at("user").at("auth_user_row").at("password").get<std::string>(), keys()));
+  EXPECT_TRUE(session_hash_matches(
+      *decoded, sessions().at("user").at("auth_user_row").at("password").get<std::string>(),
+      keys()));
 }
 
 TEST(SessionStore, EncodesTheSameBytesDjangoWrote) {
@@ -123,7 +125,8 @@ TEST(SessionKey, ThirtyTwoCharsFromDjangosAlphabetAndNeverRepeats) {
     seen.insert(key);
   }
   EXPECT_EQ(seen.size(), 200u);
-  EXPECT_TRUE(is_valid_session_key(sessions().at("db_session").at("cookie_value").get<std::string>()));
+  EXPECT_TRUE(
+      is_valid_session_key(sessions().at("db_session").at("cookie_value").get<std::string>()));
   EXPECT_FALSE(is_valid_session_key("short"));
   EXPECT_FALSE(is_valid_session_key("has;semicolon-and=more"));
 }

@@ -19,9 +19,9 @@ TEST(SaltedHmac, MatchesDjangoForSha256AndSha1) {
   ASSERT_EQ(signing().at("salted_hmac").size(), 4u);
   for (const auto& v : signing().at("salted_hmac")) {
     auto algorithm = v.at("algorithm") == "sha1" ? HashAlgorithm::kSha1 : HashAlgorithm::kSha256;
-    std::string mac = salted_hmac(v.at("key_salt").get<std::string>(),
-                                  v.at("value").get<std::string>(),
-                                  v.at("secret").get<std::string>(), algorithm);
+    std::string mac =
+        salted_hmac(v.at("key_salt").get<std::string>(), v.at("value").get<std::string>(),
+                    v.at("secret").get<std::string>(), algorithm);
     EXPECT_EQ(hex_encode(mac), v.at("hexdigest").get<std::string>());
     EXPECT_EQ(base64url_encode(mac), v.at("b64url_nopad").get<std::string>());
   }

@@ -26,10 +26,10 @@ class TempDb {
  public:
   TempDb() {
     static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("laurel-auth-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-              ".sqlite3"))
-                .string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("laurel-auth-" + std::to_string(::getpid()) +
+                                                   "-" + std::to_string(counter++) + ".sqlite3"))
+            .string();
   }
   ~TempDb() {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
@@ -93,7 +93,8 @@ TEST(SqliteUserStore, ReadsTheUserRowDjangoWrote) {
     std::string sql =
         "INSERT INTO auth_user (id, password, last_login, is_superuser, username, last_name, "
         "email, is_staff, is_active, date_joined, first_name) VALUES (1, '" +
-        row.at("password").get<std::string>() + "', NULL, 0, 'alice', '', 'alice@example.com', 0, 1, '" +
+        row.at("password").get<std::string>() +
+        "', NULL, 0, 'alice', '', 'alice@example.com', 0, 1, '" +
         row.at("date_joined").get<std::string>() + "', '')";
     ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(raw);
@@ -126,7 +127,8 @@ TEST(SqliteUserStore, CreateUserRefusesATakenUsername) {
   EXPECT_GT(bob->date_joined.time_since_epoch().count(), 0);
   EXPECT_THROW(store.create_user(u), UserExistsError);
   EXPECT_TRUE(store.update_last_login(bob->id, timestamp_from_unix(1700000000.25)));
-  EXPECT_EQ(format_db_datetime(*store.find_by_id(bob->id)->last_login), "2023-11-14 22:13:20.250000");
+  EXPECT_EQ(format_db_datetime(*store.find_by_id(bob->id)->last_login),
+            "2023-11-14 22:13:20.250000");
   EXPECT_TRUE(store.set_password(bob->id, "!unusable"));
   EXPECT_EQ(store.find_by_id(bob->id)->password, "!unusable");
   EXPECT_FALSE(store.set_password(999, "x"));

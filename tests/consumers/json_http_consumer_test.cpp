@@ -133,7 +133,8 @@ TEST_F(ConsumerTest, WorkerServesANamedChannelWithBlockingHandlersOffTheLoop) {
   for (int i = 0; i < 3; ++i) {
     run(layer_->send("thumbnails", Value{{"type", "thumbnail.make"}, {"size", 64}}));
   }
-  ASSERT_TRUE(laurel::testing::run_until(loop(), [&] { return log->done == 3; }, 5s));
+  ASSERT_TRUE(laurel::testing::run_until(
+      loop(), [&] { return log->done == 3; }, 5s));
   EXPECT_TRUE(log->ran_off_loop);
   worker.stop();
   run(layer_->send("thumbnails", Value{{"type", "thumbnail.make"}, {"size", 64}}));

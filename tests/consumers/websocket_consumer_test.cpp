@@ -28,7 +28,8 @@ class LifecycleConsumer : public WebsocketConsumer {
       co_return;
     }
     if (scope().get_string("path") == "/raise/") throw std::runtime_error("connect failed");
-    accept(scope()["subprotocols"].size() ? std::optional<std::string>("v2") : std::nullopt);
+    const Value* offered = scope().find("subprotocols");
+    accept(offered && offered->size() ? std::optional<std::string>("v2") : std::nullopt);
   }
   Task<void> receive(std::string_view text) override {
     probe_->log.push_back("text:" + std::string(text));
@@ -194,14 +195,15 @@ TEST_F(WebsocketConsumerTest, QueuedLayerMessagesKeepTheirContentAcrossSuspensio
   EXPECT_EQ(probe_->log, expected);
 }
 
-TEST_F(WebsocketConsumerTest, SendsAfterDisconnectAreNoOpsAndTheConsumerLivesUntilItsCoroutineEnds) {
+TEST_F(WebsocketConsumerTest,
+       SendsAfterDisconnectAreNoOpsAndTheConsumerLivesUntilItsCoroutineEnds) {
   {
     WebsocketCommunicator comm(app_, "/ws/");
     ASSERT_TRUE(comm.connect().first);
     comm.send_to("slow");
     comm.disconnect(1000);  // while receive() sleeps
   }
-  EXPECT_FALSE(probe_->consumer.expired());  // the sleeping coroutine holds it
+  EXPECT_FALSE(probe_->consumer.expired());        // the sleeping coroutine holds it
   EXPECT_EQ(probe_->disconnect_codes.size(), 0u);  // disconnect waits for receive() to end
   ASSERT_TRUE(laurel::testing::run_until(loop(), [&] { return probe_->consumer.expired(); }));
   EXPECT_EQ(probe_->late_sends, std::vector<asgi::SendStatus>{asgi::SendStatus::kDropped});
@@ -215,6 +217,19 @@ TEST_F(WebsocketConsumerTest, WithoutAChannelLayerGroupsFailWithAMessageNamingTh
   auto [connected, subprotocol] = comm.connect();
   EXPECT_FALSE(connected);
   EXPECT_NE(probe_->error.find("set_default_layer"), std::string::npos) << probe_->error;
+}
+
+TEST_F(WebsocketConsumerTest, ALongBacklogDrainsInALoopNotARecursion) {
+  WebsocketCommunicator comm(app_, "/ws/");
+  ASSERT_TRUE(comm.connect().first);
+  comm.send_to("slow");  // everything below waits behind this handler
+  constexpr int kBacklog = 5000;
+  for (int i = 0; i < kBacklog; ++i) {
+    run(layer_->send(probe_->channel_name,
+                     Value{{"type", "test.message"}, {"text", std::to_string(i)}}));
+  }
+  EXPECT_EQ(comm.receive_from(), "after sleep");
+  for (int i = 0; i < kBacklog; ++i) ASSERT_EQ(comm.receive_from(), std::to_string(i));
 }
 
 TEST(AsAsgi, NamesTheConsumerClass) {

@@ -13,6 +13,7 @@ stopped with SIGTERM and must exit 0 with no sanitizer report on stderr.
 import argparse
 import asyncio
 import http.client
+import importlib
 import json
 import os
 import re
@@ -810,6 +811,12 @@ def main():
         return 1
 
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    # Scenarios of their own live in tests/integration/test_*.py; each gets the binary as BINARY.
+    for name in sorted(os.listdir(HERE)):
+        if name.startswith("test_") and name.endswith(".py"):
+            module = importlib.import_module(name[:-3])
+            module.BINARY = BINARY
+            suite.addTests(unittest.defaultTestLoader.loadTestsFromModule(module))
     if args.pattern:
         def flatten(s):
             for t in s:

@@ -19,10 +19,12 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "asgi/application.h"
+#include "asgi/loop.h"
 #include "server/server.h"
 #include "websocket_test_frames.h"
 
@@ -45,6 +47,7 @@ struct Counters {
   int instances_alive = 0;
   int instances_started = 0;
   int sent_ok = 0, sent_backpressure = 0, sent_dropped = 0;
+  int later_waiting = 0;
 
   template <class F>
   void update(F f) {
@@ -81,6 +84,15 @@ class EchoInstance : public asgi::Instance {
       if (r->more_body) return;
       c_.update([](Counters& c) { ++c.http_requests; });
       if (path == "/slow") return;  // never answers (timeout tests)
+      if (path == "/later") {
+        // Answers from a timer, outside any receive call.
+        c_.update([](Counters& c) { ++c.later_waiting; });
+        timer_ = peer_.loop().call_later(50ms, [this] {
+          peer_.send(asgi::HttpResponseStart{200, {}});
+          peer_.send(asgi::HttpResponseBody{"late", false});
+        });
+        return;
+      }
       if (path == "/stream") {
         peer_.send(asgi::HttpResponseStart{200, {{"content-type", "text/plain"}}});
         peer_.send(asgi::HttpResponseBody{"ab", true});
@@ -151,6 +163,7 @@ class EchoInstance : public asgi::Instance {
   asgi::Peer& peer_;
   Counters& c_;
   std::string body_;
+  asgi::TimerPtr timer_;
 };
 
 class EchoApp : public asgi::Application {
@@ -609,6 +622,27 @@ TEST_F(ServerLoop, PingsIdleWebsocketsAndClosesThoseThatDoNotAnswer) {
   EXPECT_EQ(counters_.last_close_code, 1006);
 }
 
+TEST_F(ServerLoop, KeepsWebsocketsThatAnswerPings) {
+  ServerConfig config;
+  config.ping_interval = 30ms;
+  config.ping_timeout = 60ms;
+  start(config);
+  Client c(port_);
+  c.send_all(ws_upgrade("/ws"));
+  ASSERT_EQ(c.read_response().status, 101);
+  for (int i = 0; i < 4; ++i) {
+    auto ping = c.read_frame();
+    ASSERT_EQ(ping.first, 0x9);
+    c.send_all(client_frame(0xA, ping.second));
+  }
+  // Still open and serving after several ping intervals and timeouts.
+  c.send_all(client_frame(0x1, "alive"));
+  std::pair<int, std::string> frame;
+  while ((frame = c.read_frame()).first == 0x9) c.send_all(client_frame(0xA, frame.second));
+  EXPECT_EQ(frame, (std::pair<int, std::string>{0x1, "alive"}));
+  EXPECT_EQ(counters_.ws_disconnects, 0);
+}
+
 TEST_F(ServerLoop, ShutdownClosesWebsocketsWith1001) {
   start();
   Client c(port_);
@@ -623,6 +657,39 @@ TEST_F(ServerLoop, ShutdownClosesWebsocketsWith1001) {
   EXPECT_EQ(rc_, 0);
   EXPECT_EQ(counters_.ws_disconnects, 1);
   EXPECT_EQ(counters_.last_close_code, 1001);
+}
+
+TEST_F(ServerLoop, ShutdownLetsInFlightHttpResponsesFinish) {
+  start();
+  Client c(port_);
+  c.send_all("GET /later HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.later_waiting == 1; }));
+  request_stop();
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "late");
+  EXPECT_NE(r.head.find("Connection: close"), std::string::npos);
+  thread_.join();
+  EXPECT_EQ(rc_, 0);
+  // Stopped listening: nobody answers on the port any more.
+  Client after(port_);
+  EXPECT_FALSE(after.connected());
+}
+
+TEST_F(ServerLoop, SurvivesGarbageAndKeepsServingOthers) {
+  start();
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 20; ++i) {
+    Client junk(port_);
+    std::string bytes(1 + rng() % 3000, '\0');
+    for (char& b : bytes) b = static_cast<char>(rng());
+    if (i % 2) bytes = ws_upgrade("/ws") + bytes;  // garbage frames after a valid upgrade
+    junk.send_all(bytes);
+    junk.closed_by_server();
+  }
+  Client good(port_);
+  good.send_all("GET /still-here HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(good.read_response().body, "GET /still-here  ");
 }
 
 TEST_F(ServerLoop, AccessLogHasDaphnesFormatWithoutQueryStrings) {

@@ -54,7 +54,7 @@ const std::vector<std::pair<bool, std::string>>& vectors() {
       {true, "\xed\x9f\xbf"},
       {true, "\xee\x80\x80"},
       {true, "\xef\xbf\xbd"},
-      {true, "\xef\xbf\xbe"},  // non-characters are valid UTF-8
+      {true, "\xef\xbf\xbe"},       // non-characters are valid UTF-8
       {false, "\xf4\x90\x80\x80"},  // above U+10FFFF
       {false, "\xf8\x88\x80\x80\x80"},
       {false, "\xfc\x84\x80\x80\x80\x80"},

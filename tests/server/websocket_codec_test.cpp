@@ -77,29 +77,42 @@ std::vector<Case> cases() {
   c.push_back({"EmptyText", f::text(""), {"text:"}, {}});
   c.push_back({"Text125", f::text(std::string(125, 'a')), {"text:" + std::string(125, 'a')}, {}});
   c.push_back({"Text126", f::text(std::string(126, 'b')), {"text:" + std::string(126, 'b')}, {}});
-  c.push_back({"Text65535", f::text(std::string(65535, 'c')), {"text:" + std::string(65535, 'c')}, {}});
-  c.push_back({"Binary65536", f::binary(std::string(65536, '\xfe')),
-               {"binary:" + std::string(65536, '\xfe')}, {}});
-  c.push_back({"TwoMessagesBackToBack", f::text("one") + f::binary("two"), {"text:one", "binary:two"}, {}});
+  c.push_back(
+      {"Text65535", f::text(std::string(65535, 'c')), {"text:" + std::string(65535, 'c')}, {}});
+  c.push_back({"Binary65536",
+               f::binary(std::string(65536, '\xfe')),
+               {"binary:" + std::string(65536, '\xfe')},
+               {}});
+  c.push_back(
+      {"TwoMessagesBackToBack", f::text("one") + f::binary("two"), {"text:one", "binary:two"}, {}});
   // --- pings and pongs (2.x) ---
   c.push_back({"PingWithoutPayload", f::ping(""), {}, {"pong:"}});
   c.push_back({"PingIsAnsweredWithSamePayload", f::ping("hello"), {}, {"pong:hello"}});
-  c.push_back({"Ping125", f::ping(std::string(125, '\x01')), {}, {"pong:" + std::string(125, '\x01')}});
-  c.push_back({"Ping126IsProtocolError", f::ping(std::string(126, 'p')), {"error:1002"}, {"close:1002"}});
+  c.push_back(
+      {"Ping125", f::ping(std::string(125, '\x01')), {}, {"pong:" + std::string(125, '\x01')}});
+  c.push_back(
+      {"Ping126IsProtocolError", f::ping(std::string(126, 'p')), {"error:1002"}, {"close:1002"}});
   c.push_back({"UnsolicitedPong", f::pong("tick"), {"pong:tick"}, {}});
   c.push_back({"TenPings", repeat(f::ping("x"), 10), {}, V(10, "pong:x")});
   // --- reserved bits (3.x) ---
   for (std::uint8_t rsv = 1; rsv <= 7; ++rsv) {
-    c.push_back({"Rsv" + std::to_string(rsv) + "IsProtocolError", with_rsv(rsv), {"error:1002"}, {"close:1002"}});
+    c.push_back({"Rsv" + std::to_string(rsv) + "IsProtocolError",
+                 with_rsv(rsv),
+                 {"error:1002"},
+                 {"close:1002"}});
   }
-  c.push_back({"RsvAfterValidMessage", f::text("ok") + with_rsv(2) + f::ping("never"),
-               {"text:ok", "error:1002"}, {"close:1002"}});
+  c.push_back({"RsvAfterValidMessage",
+               f::text("ok") + with_rsv(2) + f::ping("never"),
+               {"text:ok", "error:1002"},
+               {"close:1002"}});
   c.push_back({"RsvOnPing", with_rsv(5, 0x9), {"error:1002"}, {"close:1002"}});
   c.push_back({"RsvOnClose", with_rsv(6, 0x8), {"error:1002"}, {"close:1002"}});
   // --- opcodes (4.x) ---
   for (std::uint8_t op : {3, 4, 5, 6, 7, 11, 12, 13, 14, 15}) {
-    c.push_back({"ReservedOpcode" + std::to_string(op), f::text("before") + f::frame(op, "x") + f::ping("after"),
-                 {"text:before", "error:1002"}, {"close:1002"}});
+    c.push_back({"ReservedOpcode" + std::to_string(op),
+                 f::text("before") + f::frame(op, "x") + f::ping("after"),
+                 {"text:before", "error:1002"},
+                 {"close:1002"}});
   }
   // --- masking (§5.1) ---
   c.push_back({"UnmaskedTextIsProtocolError", unmasked(0x1, "hi"), {"error:1002"}, {"close:1002"}});
@@ -109,76 +122,137 @@ std::vector<Case> cases() {
   c.push_back({"NonMinimal64BitLength", bad_length_64(200), {"error:1002"}, {"close:1002"}});
   c.push_back({"LengthWithHighBitSet", high_bit_length(), {"error:1002"}, {"close:1002"}});
   // --- fragmentation (5.x) ---
-  c.push_back({"FragmentedPingIsProtocolError", f::frame(0x9, "frag", false) + f::cont("ment"),
-               {"error:1002"}, {"close:1002"}});
-  c.push_back({"FragmentedPongIsProtocolError", f::frame(0xA, "frag", false) + f::cont("ment"),
-               {"error:1002"}, {"close:1002"}});
-  c.push_back({"TextInTwoFragments", f::text("frag", false) + f::cont("ment"), {"text:fragment"}, {}});
-  c.push_back({"BinaryInThreeFragments", f::binary("a", false) + f::cont("b", false) + f::cont("c"),
-               {"binary:abc"}, {}});
-  c.push_back({"PingBetweenFragments", f::text("frag", false) + f::ping("p") + f::cont("ment"),
-               {"text:fragment"}, {"pong:p"}});
+  c.push_back({"FragmentedPingIsProtocolError",
+               f::frame(0x9, "frag", false) + f::cont("ment"),
+               {"error:1002"},
+               {"close:1002"}});
+  c.push_back({"FragmentedPongIsProtocolError",
+               f::frame(0xA, "frag", false) + f::cont("ment"),
+               {"error:1002"},
+               {"close:1002"}});
+  c.push_back(
+      {"TextInTwoFragments", f::text("frag", false) + f::cont("ment"), {"text:fragment"}, {}});
+  c.push_back({"BinaryInThreeFragments",
+               f::binary("a", false) + f::cont("b", false) + f::cont("c"),
+               {"binary:abc"},
+               {}});
+  c.push_back({"PingBetweenFragments",
+               f::text("frag", false) + f::ping("p") + f::cont("ment"),
+               {"text:fragment"},
+               {"pong:p"}});
   c.push_back({"PingsAndPongBetweenFragments",
                f::text("a", false) + f::cont("b", false) + f::ping("1") + f::cont("c", false) +
                    f::pong("2") + f::ping("3") + f::cont("d"),
-               {"pong:2", "text:abcd"}, {"pong:1", "pong:3"}});
+               {"pong:2", "text:abcd"},
+               {"pong:1", "pong:3"}});
   c.push_back({"ContinuationWithoutStart", f::cont("x"), {"error:1002"}, {"close:1002"}});
-  c.push_back({"ContinuationNotFinWithoutStart", f::cont("x", false), {"error:1002"}, {"close:1002"}});
-  c.push_back({"TextInsideFragmentedMessage", f::text("a", false) + f::text("b"), {"error:1002"}, {"close:1002"}});
-  c.push_back({"BinaryInsideFragmentedText", f::text("a", false) + f::binary("b", false),
-               {"error:1002"}, {"close:1002"}});
+  c.push_back(
+      {"ContinuationNotFinWithoutStart", f::cont("x", false), {"error:1002"}, {"close:1002"}});
+  c.push_back({"TextInsideFragmentedMessage",
+               f::text("a", false) + f::text("b"),
+               {"error:1002"},
+               {"close:1002"}});
+  c.push_back({"BinaryInsideFragmentedText",
+               f::text("a", false) + f::binary("b", false),
+               {"error:1002"},
+               {"close:1002"}});
   c.push_back({"MessageThenStrayContinuation",
                f::text("fra", false) + f::cont("g") + f::cont("x", false) + f::text("y"),
-               {"text:frag", "error:1002"}, {"close:1002"}});
-  c.push_back({"EmptyFragments", f::text("", false) + f::cont("", false) + f::cont(""), {"text:"}, {}});
+               {"text:frag", "error:1002"},
+               {"close:1002"}});
+  c.push_back(
+      {"EmptyFragments", f::text("", false) + f::cont("", false) + f::cont(""), {"text:"}, {}});
   // --- UTF-8 (6.x) ---
   c.push_back({"ValidUtf8Text", f::text(kKosme), {"text:" + kKosme}, {}});
   c.push_back({"Utf8SplitAcrossFragments",
-               f::text(kKosme.substr(0, 2), false) + f::cont(kKosme.substr(2, 1), false) + f::cont(kKosme.substr(3)),
-               {"text:" + kKosme}, {}});
-  c.push_back({"InvalidUtf8Text", f::text("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64"),
-               {"error:1007"}, {"close:1007"}});
+               f::text(kKosme.substr(0, 2), false) + f::cont(kKosme.substr(2, 1), false) +
+                   f::cont(kKosme.substr(3)),
+               {"text:" + kKosme},
+               {}});
+  c.push_back({"InvalidUtf8Text",
+               f::text("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64"),
+               {"error:1007"},
+               {"close:1007"}});
   c.push_back({"SurrogateIsInvalid", f::text("\xed\xa0\x80"), {"error:1007"}, {"close:1007"}});
   c.push_back({"OverlongIsInvalid", f::text("\xc0\xaf"), {"error:1007"}, {"close:1007"}});
   c.push_back({"TextEndingInsideCodePoint", f::text("ab\xe2\x82"), {"error:1007"}, {"close:1007"}});
-  c.push_back({"FragmentedTextEndingInsideCodePoint", f::text("ab", false) + f::cont("\xe2\x82"),
-               {"error:1007"}, {"close:1007"}});
+  c.push_back({"FragmentedTextEndingInsideCodePoint",
+               f::text("ab", false) + f::cont("\xe2\x82"),
+               {"error:1007"},
+               {"close:1007"}});
   c.push_back({"InvalidUtf8FailsAtItsFragment",
                f::text(kKosme, false) + f::cont("\xf4\x90\x80\x80", false) + f::cont("edited"),
-               {"error:1007"}, {"close:1007"}});
+               {"error:1007"},
+               {"close:1007"}});
   c.push_back({"BinaryIsNotUtf8Checked", f::binary("\xff\xfe"), {"binary:\xff\xfe"}, {}});
   // --- close (7.x) ---
   c.push_back({"CloseWithoutBody", f::frame(0x8, ""), {"close:1005:"}, {"close:1000"}});
   c.push_back({"CloseWith1ByteBody", f::frame(0x8, "\x03"), {"error:1002"}, {"close:1002"}});
   c.push_back({"CloseWithReason", f::close(1000, "bye"), {"close:1000:bye"}, {"close:1000"}});
-  c.push_back({"CloseWithMaxReason", f::close(1000, std::string(123, 'r')),
-               {"close:1000:" + std::string(123, 'r')}, {"close:1000"}});
-  c.push_back({"CloseWith124ByteReasonIsTooLong", f::close(1000, std::string(124, 'r')),
-               {"error:1002"}, {"close:1002"}});
-  c.push_back({"CloseReasonNotUtf8", f::close(1000, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64"),
-               {"error:1007"}, {"close:1007"}});
-  c.push_back({"NothingIsReadAfterClose", f::close(1001) + f::text("late") + f::ping("late"),
-               {"close:1001:"}, {"close:1001"}});
-  c.push_back({"CloseAfterMessage", f::text("Hello") + f::close(1000), {"text:Hello", "close:1000:"}, {"close:1000"}});
-  c.push_back({"CloseInsideFragmentedMessage", f::text("frag", false) + f::close(1000) + f::cont("ment"),
-               {"close:1000:"}, {"close:1000"}});
-  for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}) {
-    c.push_back({"ValidCloseCode" + std::to_string(code), f::close(code),
-                 {"close:" + std::to_string(code) + ":"}, {"close:" + std::to_string(code)}});
+  c.push_back({"CloseWithMaxReason",
+               f::close(1000, std::string(123, 'r')),
+               {"close:1000:" + std::string(123, 'r')},
+               {"close:1000"}});
+  c.push_back({"CloseWith124ByteReasonIsTooLong",
+               f::close(1000, std::string(124, 'r')),
+               {"error:1002"},
+               {"close:1002"}});
+  c.push_back({"CloseReasonNotUtf8",
+               f::close(1000, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64"),
+               {"error:1007"},
+               {"close:1007"}});
+  c.push_back({"NothingIsReadAfterClose",
+               f::close(1001) + f::text("late") + f::ping("late"),
+               {"close:1001:"},
+               {"close:1001"}});
+  c.push_back({"CloseAfterMessage",
+               f::text("Hello") + f::close(1000),
+               {"text:Hello", "close:1000:"},
+               {"close:1000"}});
+  c.push_back({"CloseInsideFragmentedMessage",
+               f::text("frag", false) + f::close(1000) + f::cont("ment"),
+               {"close:1000:"},
+               {"close:1000"}});
+  for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
+                   3999, 4000, 4999}) {
+    c.push_back({"ValidCloseCode" + std::to_string(code),
+                 f::close(code),
+                 {"close:" + std::to_string(code) + ":"},
+                 {"close:" + std::to_string(code)}});
   }
   for (int code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
-    c.push_back({"InvalidCloseCode" + std::to_string(code), f::close(code), {"error:1002"}, {"close:1002"}});
+    c.push_back({"InvalidCloseCode" + std::to_string(code),
+                 f::close(code),
+                 {"error:1002"},
+                 {"close:1002"}});
   }
   // --- size limit ---
-  c.push_back({"MessageAtTheLimit", f::binary(std::string(100, 'z')), {"binary:" + std::string(100, 'z')}, {}, 100});
-  c.push_back({"MessageOverTheLimit", f::binary(std::string(101, 'z')), {"error:1009"}, {"close:1009"}, 100});
-  c.push_back({"FragmentsOverTheLimit", f::text(std::string(60, 'z'), false) + f::cont(std::string(41, 'z')),
-               {"error:1009"}, {"close:1009"}, 100});
-  c.push_back({"FragmentsAtTheLimit", f::text(std::string(60, 'z'), false) + f::cont(std::string(40, 'z')),
-               {"text:" + std::string(100, 'z')}, {}, 100});
+  c.push_back({"MessageAtTheLimit",
+               f::binary(std::string(100, 'z')),
+               {"binary:" + std::string(100, 'z')},
+               {},
+               100});
+  c.push_back({"MessageOverTheLimit",
+               f::binary(std::string(101, 'z')),
+               {"error:1009"},
+               {"close:1009"},
+               100});
+  c.push_back({"FragmentsOverTheLimit",
+               f::text(std::string(60, 'z'), false) + f::cont(std::string(41, 'z')),
+               {"error:1009"},
+               {"close:1009"},
+               100});
+  c.push_back({"FragmentsAtTheLimit",
+               f::text(std::string(60, 'z'), false) + f::cont(std::string(40, 'z')),
+               {"text:" + std::string(100, 'z')},
+               {},
+               100});
   c.push_back({"ControlFramesDoNotCountTowardsTheLimit",
-               f::text(std::string(90, 'z'), false) + f::ping(std::string(100, 'p')) + f::cont(std::string(10, 'z')),
-               {"text:" + std::string(100, 'z')}, {"pong:" + std::string(100, 'p')}, 100});
+               f::text(std::string(90, 'z'), false) + f::ping(std::string(100, 'p')) +
+                   f::cont(std::string(10, 'z')),
+               {"text:" + std::string(100, 'z')},
+               {"pong:" + std::string(100, 'p')},
+               100});
   return c;
 }
 
@@ -322,7 +396,8 @@ TEST(WebsocketCodec, AssemblesSixtyFiveThousandFiveHundredThirtySevenFragments) 
 
 TEST(WebsocketCodec, DeliversA16MiBMessageWhenTheLimitAllows) {
   std::string payload(16 << 20, '\0');
-  for (std::size_t i = 0; i < payload.size(); i += 4096) payload[i] = static_cast<char>('a' + (i >> 12) % 26);
+  for (std::size_t i = 0; i < payload.size(); i += 4096)
+    payload[i] = static_cast<char>('a' + (i >> 12) % 26);
   const auto wire = f::binary(payload);
   for (long chunk : {0L, 65536L}) {
     f::Recorder rec;
@@ -331,8 +406,10 @@ TEST(WebsocketCodec, DeliversA16MiBMessageWhenTheLimitAllows) {
     std::size_t pos = 0;
     std::vector<char> piece;
     while (pos < wire.size()) {
-      const std::size_t n = chunk == 0 ? wire.size() : std::min<std::size_t>(chunk, wire.size() - pos);
-      piece.assign(wire.begin() + static_cast<long>(pos), wire.begin() + static_cast<long>(pos + n));
+      const std::size_t n =
+          chunk == 0 ? wire.size() : std::min<std::size_t>(chunk, wire.size() - pos);
+      piece.assign(wire.begin() + static_cast<long>(pos),
+                   wire.begin() + static_cast<long>(pos + n));
       codec.feed(piece, out);
       pos += n;
     }

@@ -122,7 +122,8 @@ std::vector<std::string> laurel_decode(std::string wire) {
       frames.push_back("error");
       break;
     }
-    if (r == HeaderParse::kNeedMore || wire.size() - pos - h.header_length < h.payload_length) break;
+    if (r == HeaderParse::kNeedMore || wire.size() - pos - h.header_length < h.payload_length)
+      break;
     pos += h.header_length;
     const auto len = static_cast<std::size_t>(h.payload_length);
     if (h.masked) unmask_payload(wire.data() + pos, len, h.mask, 0);
@@ -153,7 +154,8 @@ TEST(WebsocketFrame, WritesTheSameBytesAsWslay) {
 
 TEST(WebsocketFrame, ReadsRandomClientFramesAsWslayDoes) {
   std::mt19937 rng(6455);
-  const std::size_t sizes[] = {0, 1, 3, 4, 7, 125, 126, 127, 200, 4095, 4096, 4097, 65535, 65536, 70001};
+  const std::size_t sizes[] = {0,   1,    3,    4,    7,     125,   126,  127,
+                               200, 4095, 4096, 4097, 65535, 65536, 70001};
   for (int round = 0; round < 20; ++round) {
     std::string wire;
     for (int i = 0; i < 12; ++i) {
@@ -172,16 +174,24 @@ TEST(WebsocketFrame, ReadsRandomClientFramesAsWslayDoes) {
     ASSERT_EQ(expected.size(), 12u);
     for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{1} << 20}) {
       Wslay wslay;
-      EXPECT_EQ(wslay.decode(wire, piece), expected) << "round " << round << ", pieces of " << piece;
+      EXPECT_EQ(wslay.decode(wire, piece), expected)
+          << "round " << round << ", pieces of " << piece;
     }
   }
 }
 
 TEST(WebsocketFrame, RefusesTheLengthsWslayRefuses) {
   for (const std::string& bad : {
-           std::string("\x82\xfe\x00\x05" "abcd" "12345", 13),  // 5 in the 16-bit form
-           std::string("\x82\xff\x00\x00\x00\x00\x00\x00\x00\xc8" "abcd", 14),  // 200 in 64 bits
-           std::string("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00" "abcd", 14),  // high bit set
+           std::string("\x82\xfe\x00\x05"
+                       "abcd"
+                       "12345",
+                       13),  // 5 in the 16-bit form
+           std::string("\x82\xff\x00\x00\x00\x00\x00\x00\x00\xc8"
+                       "abcd",
+                       14),  // 200 in 64 bits
+           std::string("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00"
+                       "abcd",
+                       14),  // high bit set
        }) {
     Wslay wslay;
     EXPECT_EQ(wslay.decode(bad, 1 << 20), std::vector<std::string>{"error"});

@@ -8,12 +8,9 @@ namespace laurel::server {
 namespace {
 
 asgi::Headers rfc_request() {
-  return {{"host", "server.example.com"},
-          {"upgrade", "websocket"},
-          {"connection", "Upgrade"},
-          {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
-          {"origin", "http://example.com"},
-          {"sec-websocket-protocol", "chat, superchat"},
+  return {{"host", "server.example.com"},   {"upgrade", "websocket"},
+          {"connection", "Upgrade"},        {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+          {"origin", "http://example.com"}, {"sec-websocket-protocol", "chat, superchat"},
           {"sec-websocket-version", "13"}};
 }
 
@@ -68,15 +65,20 @@ TEST(WebsocketHandshake, RefusesHttp10) {
 
 TEST(WebsocketHandshake, RefusesWithoutConnectionUpgrade) {
   EXPECT_EQ(check_handshake("GET", 1, 1, without(rfc_request(), "connection")).error_status, 400);
-  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "connection", "keep-alive")).error_status,
+  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "connection", "keep-alive"))
+                .error_status,
             400);
 }
 
 TEST(WebsocketHandshake, AnswersAWrongVersionWith426) {
-  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "sec-websocket-version", "8")).error_status,
+  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "sec-websocket-version", "8"))
+                .error_status,
             426);
-  EXPECT_EQ(check_handshake("GET", 1, 1, without(rfc_request(), "sec-websocket-version")).error_status, 426);
-  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "sec-websocket-version", "13, 8")).error_status,
+  EXPECT_EQ(
+      check_handshake("GET", 1, 1, without(rfc_request(), "sec-websocket-version")).error_status,
+      426);
+  EXPECT_EQ(check_handshake("GET", 1, 1, replaced(rfc_request(), "sec-websocket-version", "13, 8"))
+                .error_status,
             426);
 }
 
@@ -90,7 +92,8 @@ TEST(WebsocketHandshake, RefusesKeysThatAreNotSixteenBytes) {
     EXPECT_EQ(c.error_status, 400) << key;
     EXPECT_TRUE(c.key.empty());
   }
-  EXPECT_EQ(check_handshake("GET", 1, 1, without(rfc_request(), "sec-websocket-key")).error_status, 400);
+  EXPECT_EQ(check_handshake("GET", 1, 1, without(rfc_request(), "sec-websocket-key")).error_status,
+            400);
 }
 
 TEST(WebsocketHandshake, RefusesTwoKeys) {
@@ -133,11 +136,13 @@ TEST(WebsocketHandshake, LeavesOutProtocolAndServerWhenNotGiven) {
 }
 
 TEST(WebsocketHandshake, DropsExtraHeadersThatWouldBreakTheResponse) {
-  auto r = switching_protocols_response(
-      "dGhlIHNhbXBsZSBub25jZQ==", std::nullopt,
-      {{"x-evil", "a\r\nInjected: yes"}, {"bad name", "v"}, {"sec-websocket-accept", "forged"},
-       {"upgrade", "h2c"}, {"x-ok", "fine"}},
-      "");
+  auto r = switching_protocols_response("dGhlIHNhbXBsZSBub25jZQ==", std::nullopt,
+                                        {{"x-evil", "a\r\nInjected: yes"},
+                                         {"bad name", "v"},
+                                         {"sec-websocket-accept", "forged"},
+                                         {"upgrade", "h2c"},
+                                         {"x-ok", "fine"}},
+                                        "");
   EXPECT_EQ(r.find("Injected"), std::string::npos);
   EXPECT_EQ(r.find("bad name"), std::string::npos);
   EXPECT_EQ(r.find("forged"), std::string::npos);
@@ -152,7 +157,8 @@ TEST(WebsocketHandshake, UpgradeRequiredNamesVersion13) {
   EXPECT_NE(out.find("\r\nSec-WebSocket-Version: 13\r\n"), std::string::npos);
   EXPECT_NE(out.find("\r\nServer: laurel\r\n"), std::string::npos);
   const auto body_at = out.find("\r\n\r\n") + 4;
-  EXPECT_NE(out.find("Content-Length: " + std::to_string(out.size() - body_at) + "\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Content-Length: " + std::to_string(out.size() - body_at) + "\r\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ inline std::string encode(const ClientFrame& f) {
     const std::size_t at = w.size();
     w.append(f.payload);
     char* d = w.data() + at;
-    for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<char>(d[i] ^ static_cast<char>(f.key[i & 3]));
+    for (std::size_t i = 0; i < n; ++i)
+      d[i] = static_cast<char>(d[i] ^ static_cast<char>(f.key[i & 3]));
   } else {
     w.append(f.payload);
   }
@@ -85,7 +86,9 @@ class Recorder : public WebsocketCodec::Handler {
     last_message_ptr = data.data();
     last_message_size = data.size();
   }
-  void on_pong(std::string_view payload) override { events.push_back("pong:" + std::string(payload)); }
+  void on_pong(std::string_view payload) override {
+    events.push_back("pong:" + std::string(payload));
+  }
   void on_close(int code, std::string_view reason) override {
     events.push_back("close:" + std::to_string(code) + ":" + std::string(reason));
   }
@@ -109,7 +112,8 @@ inline std::vector<std::string> decode_server_frames(std::string_view out) {
     if (out.size() - pos < 2) return frames.push_back("bad"), frames;
     const unsigned op = byte(pos) & 0xF;
     const bool fin = byte(pos) & 0x80;
-    if (!fin || (byte(pos) & 0x70) || (byte(pos + 1) & 0x80)) return frames.push_back("bad"), frames;
+    if (!fin || (byte(pos) & 0x70) || (byte(pos + 1) & 0x80))
+      return frames.push_back("bad"), frames;
     std::uint64_t len = byte(pos + 1) & 0x7F;
     std::size_t hdr = 2;
     if (len == 126) {
@@ -123,10 +127,18 @@ inline std::vector<std::string> decode_server_frames(std::string_view out) {
     if (out.size() - pos - hdr < len) return frames.push_back("bad"), frames;
     const std::string_view payload = out.substr(pos + hdr, static_cast<std::size_t>(len));
     switch (op) {
-      case 0x1: frames.push_back("text:" + std::string(payload)); break;
-      case 0x2: frames.push_back("binary:" + std::string(payload)); break;
-      case 0x9: frames.push_back("ping:" + std::string(payload)); break;
-      case 0xA: frames.push_back("pong:" + std::string(payload)); break;
+      case 0x1:
+        frames.push_back("text:" + std::string(payload));
+        break;
+      case 0x2:
+        frames.push_back("binary:" + std::string(payload));
+        break;
+      case 0x9:
+        frames.push_back("ping:" + std::string(payload));
+        break;
+      case 0xA:
+        frames.push_back("pong:" + std::string(payload));
+        break;
       case 0x8:
         if (payload.size() >= 2) {
           frames.push_back("close:" + std::to_string((static_cast<unsigned char>(payload[0]) << 8) |
@@ -135,7 +147,9 @@ inline std::vector<std::string> decode_server_frames(std::string_view out) {
           frames.push_back("close:");
         }
         break;
-      default: frames.push_back("bad"); break;
+      default:
+        frames.push_back("bad");
+        break;
     }
     pos += hdr + static_cast<std::size_t>(len);
   }

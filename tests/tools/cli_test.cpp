@@ -150,11 +150,23 @@ TEST(CommandLine, ProxyHeadersAndTrustedProxies) {
   EXPECT_EQ(o.server.root_path, "/chat");
 }
 
+TEST(CommandLine, RedisRepeatsForShardsAndRejectsBadUrls) {
+  CliOptions o = serve({"--redis", "redis://127.0.0.1:6379/0", "--redis", "unix:///run/r.sock?db=2",
+                        "-p", "9000"});
+  EXPECT_EQ(o.redis_urls, (std::vector<std::string>{"redis://127.0.0.1:6379/0",
+                                                    "unix:///run/r.sock?db=2"}));
+  EXPECT_EQ(o.server.endpoints.at(0).port, 9000);
+  ParseResult bad = parse_command_line({"--redis", "http://127.0.0.1:6379"});
+  EXPECT_EQ(bad.action, ParseResult::Action::kExit);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("--redis"), std::string::npos) << bad.output;
+}
+
 TEST(CommandLine, ApplicationFlagsReachCliOptions) {
   CliOptions o = serve({"--redis", "redis://127.0.0.1:6379/0", "--database", "db.sqlite3",
                         "--secret-key-file", "key.txt", "--allowed-hosts", "a.example,b.example",
                         "--metrics", "127.0.0.1:9100", "--config", "laurel.toml", "--log-fmt", "%(message)s"});
-  EXPECT_EQ(o.redis_url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(o.redis_urls, (std::vector<std::string>{"redis://127.0.0.1:6379/0"}));
   EXPECT_EQ(o.database, "db.sqlite3");
   EXPECT_EQ(o.secret_key_file, "key.txt");
   EXPECT_EQ(o.allowed_hosts, (std::vector<std::string>{"a.example", "b.example"}));

@@ -77,13 +77,19 @@ def cpu_ticks(pid):
 class Server:
     """One server process, started pinned to SERVER_CORE and stopped by its pid."""
 
-    def __init__(self, name, argv, cwd, port):
+    def __init__(self, name, argv, cwd, port, state_dir=None):
         self.name, self.argv, self.cwd, self.port = name, argv, cwd, port
+        self.state_dir = state_dir
         self.proc = None
         self.log_path = os.path.join(OUT, "logs", f"{name}.log")
 
     def start(self):
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        if self.state_dir:
+            # laurel-chat creates its user database (and prints the demo password) on first start:
+            # a fresh one each time, kept out of the source tree.
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            os.makedirs(self.state_dir)
         self.log_file = open(self.log_path, "w")
         # nice and taskset exec the server, so proc.pid is the server's own pid (RSS is read from it).
         self.proc = subprocess.Popen(PRIORITY + ["taskset", "-c", SERVER_CORE] + self.argv, cwd=self.cwd,
@@ -136,7 +142,9 @@ def laurel_token(server):
     if not (user and password):
         with open(server.log_path) as f:
             text = f.read()
-        m_user = re.search(r"user(?:name)?[\s:=\"']+([\w.@+-]+)", text, re.I)
+        # laurel-chat prints "... the demo user: username demo, password XXXX" on first start.
+        m_user = (re.search(r"username[\s:=\"']+([\w.@+-]+)", text, re.I)
+                  or re.search(r"user[\s:=\"']+([\w.@+-]+)", text, re.I))
         m_pass = re.search(r"password[\s:=\"']+([^\s\"',)]+)", text, re.I)
         if not (m_user and m_pass):
             raise RuntimeError("no demo credentials printed by laurel-chat; set LAUREL_BENCH_USER and "
@@ -175,11 +183,12 @@ def scenarios(d, w, quick):
 
 def servers(port):
     daphne_dir = os.path.join(PEERS, "daphne_app")
+    state = os.path.join(OUT, "laurel-state")
+    laurel_argv = [LAUREL, "-p", str(port), "--workers", "1", "-v", "0",
+                   "--database", os.path.join(state, "users.sqlite3")]
     return {
-        "laurel": {
-            "echo": Server("laurel", [LAUREL, "-p", str(port), "--workers", "1", "-v", "0"], ROOT, port),
-            "broadcast": Server("laurel", [LAUREL, "-p", str(port), "--workers", "1", "-v", "0"], ROOT, port),
-        },
+        "laurel": {role: Server("laurel", laurel_argv, state, port, state_dir=state)
+                   for role in ("echo", "broadcast")},
         "node_ws": {
             "echo": Server("node_ws_echo", ["node", "node_ws_echo.js", str(port)], PEERS, port),
             "broadcast": Server("node_ws_broadcast", ["node", "node_ws_broadcast.js", str(port)], PEERS, port),
@@ -199,7 +208,9 @@ def build():
     subprocess.run(["ninja", "-C", BUILD, "-j2", "laurel-loadgen"], check=True)
     r = subprocess.run(["ninja", "-C", BUILD, "-j2", "laurel-chat"])
     if r.returncode != 0:
-        log("laurel-chat did not build: its column will read 'not yet measured'")
+        log("laurel-chat did not build" + ("; measuring the binary from the last good build"
+                                           if os.path.exists(LAUREL) else
+                                           ": its column will read 'not yet measured'"))
 
 
 def ensure_node_modules():

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
+#include "channel_layer/redis_address.h"
 #include "tools/cli/endpoint_string.h"
 
 namespace laurel::cli {
@@ -122,8 +124,19 @@ struct ServeWords {
 
 // The options every command that builds the application takes.
 void add_app_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
-  cmd.add_option("--redis", o.redis_url,
-                 "Redis URL for the channel layer (redis://host:6379/0); default: in-memory layer")
+  cmd.add_option("--redis", o.redis_urls,
+                 "Redis URL for the channel layer (redis://host:6379/0); repeat it to shard over "
+                 "several Redis servers; default: in-memory layer")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check([](const std::string& url) -> std::string {
+        try {
+          laurel::channel_layer::RedisAddress::parse(url);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      })
       ->group("Application");
   cmd.add_option("--database", o.database,
                  "User database (a SQLite file; a Django project's db.sqlite3 works)")
@@ -135,7 +148,8 @@ void add_app_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
                  "Comma-separated Host/Origin names allowed (Django's ALLOWED_HOSTS)")
       ->expected(1)
       ->group("Application");
-  cmd.add_option("--metrics", o.metrics, "Where to expose metrics (host:port); default: off")
+  cmd.add_option("--metrics", o.metrics,
+                 "Prometheus metrics and /healthz: host:port (own listener) or /path; default: off")
       ->group("Application");
   cmd.add_option("--config", o.config_file, "Configuration file")->group("Application");
 }
@@ -336,6 +350,7 @@ void apply_serve_words(CliOptions& o, const ServeWords& w, const CLI::App& cmd) 
   if (s.max_header_bytes < 256) throw FlagError{"--max-header-size", "must be at least 256 bytes"};
   if (s.max_outbound_bytes == 0) throw FlagError{"--max-outbound-bytes", "must be above 0"};
   s.server_name = w.no_server_name ? "" : w.server_name;
+  s.metrics = o.metrics;  // host:port (own listener) or /path (main port); server/server.h
 
   // Daphne: the access log goes where --access-log says, else to stdout from verbosity 1 up.
   if (cmd.count("--access-log") > 0) {

@@ -7,6 +7,7 @@
 
 #include "tools/cli/command_line.h"
 #include "tools/cli/endpoint_string.h"
+#include "tools/cli/redis_layers.h"
 #include "tools/cli/routes_table.h"
 
 namespace laurel {
@@ -66,6 +67,9 @@ int main(int argc, char** argv, AppFactory make_app, ProgramInfo info) {
     return 0;
   }
 
+  if (!parsed.options.redis_urls.empty()) {
+    cli::use_redis_layers(parsed.options.server, parsed.options.redis_urls);
+  }
   const CliOptions& options = parsed.options;
   try {
     return server::run_server(options.server, std::move(app),

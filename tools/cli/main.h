@@ -25,7 +25,10 @@ struct CliOptions {
 
   // Application settings. The flags are parsed here; what they do is up to the application
   // (the chat demo switches channel layer and user database with them).
-  std::string redis_url;                   // --redis redis://host:port/db; empty: in-memory layer
+  // --redis redis://host:port/db, repeatable: the shards of a Redis channel layer, in
+  // channels_redis's `hosts` order. laurel::main gives each worker loop its own RedisChannelLayer
+  // on them (tools/cli/redis_layers.h); empty: the application's default layer.
+  std::vector<std::string> redis_urls;
   std::string database;                    // --database path/to/db.sqlite3; empty: the app's default
   std::string secret_key_file;             // --secret-key-file; empty: the app's default
   std::vector<std::string> allowed_hosts;  // --allowed-hosts a,b (Django's ALLOWED_HOSTS)

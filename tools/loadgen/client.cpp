@@ -45,7 +45,7 @@ Client::Client(uv_loop_t* loop, const Target& target, Events& events, uint32_t i
 void Client::start() {
   started_ns_ = uv_hrtime();
   uv_tcp_init(loop_, &tcp_);
-  const int r = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&target_.addr),
+  const int r = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&target_.addr_for(index_)),
                                on_connect);
   if (r != 0) fail();
 }
@@ -62,7 +62,7 @@ void Client::on_connect(uv_connect_t* req, int status) noexcept {
   self->expected_accept_ = accept_for(key);
   std::string req_text;
   req_text.reserve(256);
-  req_text += "GET " + self->target_.path + " HTTP/1.1\r\nHost: " + self->target_.host_header +
+  req_text += "GET " + self->target_.path + " HTTP/1.1\r\nHost: " + self->target_.host_for(self->index_) +
               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
               "Sec-WebSocket-Key: " + key + "\r\n";
   for (const auto& h : self->target_.headers) req_text += h + "\r\n";

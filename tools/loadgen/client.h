@@ -22,6 +22,15 @@ namespace laurel::loadgen {
 struct Target {
   sockaddr_storage addr{};
   std::string host_header;  // host:port
+  // With --ports, one address per server process; client i connects to spread[i % size].
+  std::vector<sockaddr_storage> spread;
+  std::vector<std::string> spread_host_headers;
+  const sockaddr_storage& addr_for(uint32_t i) const {
+    return spread.empty() ? addr : spread[i % spread.size()];
+  }
+  const std::string& host_for(uint32_t i) const {
+    return spread.empty() ? host_header : spread_host_headers[i % spread.size()];
+  }
   std::string path;
   std::vector<std::string> headers;  // extra handshake headers, "Name: value"
 };

@@ -26,17 +26,30 @@ void raise_fd_limit() {
   }
 }
 
-bool resolve(const Options& o, Target* t) {
+bool resolve_one(const std::string& host, uint16_t port_number, sockaddr_storage* addr,
+                 std::string* host_header) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (getaddrinfo(o.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return false;
-  std::memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+  const std::string port = std::to_string(port_number);
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return false;
+  std::memcpy(addr, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
-  const bool v6 = o.host.find(':') != std::string::npos;
-  t->host_header = (v6 ? "[" + o.host + "]" : o.host) + ":" + port;
+  const bool v6 = host.find(':') != std::string::npos;
+  *host_header = (v6 ? "[" + host + "]" : host) + ":" + port;
+  return true;
+}
+
+bool resolve(const Options& o, Target* t) {
+  if (!resolve_one(o.host, o.ports.empty() ? o.port : o.ports.front(), &t->addr, &t->host_header)) {
+    return false;
+  }
+  for (uint16_t port : o.ports) {
+    t->spread.emplace_back();
+    t->spread_host_headers.emplace_back();
+    if (!resolve_one(o.host, port, &t->spread.back(), &t->spread_host_headers.back())) return false;
+  }
   t->path = o.path;
   t->headers = o.headers;
   return true;

@@ -14,6 +14,11 @@ Options parse_options(int argc, char** argv) {
   app.add_option("mode", o.mode_name, "echo | rate | broadcast | handshake | idle")->required();
   app.add_option("--host", o.host, "server address (loopback only)");
   app.add_option("--port,-p", o.port, "server port");
+  app.add_option("--ports", o.ports,
+                 "comma-separated ports of several server processes on --host: connections are "
+                 "spread over them round robin (replaces --port)")
+      ->delimiter(',')
+      ->expected(1);
   app.add_option("--path", o.path, "request path (default /ws/echo/, broadcast: /ws/chat/bench/)");
   app.add_option("--connections,-c", o.connections, "connections (broadcast: receivers)")
       ->check(CLI::Range(1, 1'000'000));

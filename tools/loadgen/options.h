@@ -28,6 +28,8 @@ struct Options {
   std::string mode_name = "echo";
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
+  // --ports: several servers (processes) on one host; connection i goes to ports[i % n].
+  std::vector<uint16_t> ports;
   std::string path;  // empty: /ws/echo/, or /ws/chat/bench/ in broadcast mode
   int connections = 100;
   int inflight = 16;

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# tools/bench/redis_fanout.sh: group_send fan-out across processes on one Redis.
+#
+# One room of MEMBERS WebSockets (default 1,000: 999 receivers and the sender) spread round robin
+# over PROCESSES server processes (default 4) that share one redis-server through their channel
+# layer. The sender publishes chat messages as fast as they are delivered (INFLIGHT published
+# messages not yet delivered to every member); laurel-loadgen reports deliveries/s and the
+# publish-to-delivery latency (p50/p99). Run for laurel (laurel-chat --redis, one worker each)
+# and for Daphne + channels_redis (tests/interop/daphne_chat, the tutorial ChatConsumer), in the
+# same topology, one after the other.
+#
+#   tools/bench/redis_fanout.sh [--duration 10] [--warmup 2] [--members 1000] [--processes 4]
+#                               [--inflight 8] [--servers laurel,daphne] [--build-dir build/release]
+#                               [--no-build]
+#
+# Every run is bounded by --duration and a message cap, and by `timeout`; everything started here
+# (redis-server, servers) is stopped by pid on exit. Results: one JSON line per server on stdout
+# and in BUILD_DIR/bench/redis_fanout.jsonl, then a Markdown table.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PYTHON=/usr/bin/python3
+DURATION=10
+WARMUP=2
+MEMBERS=1000
+PROCESSES=4
+INFLIGHT=8
+SERVERS=laurel,daphne
+BUILD_DIR="$ROOT/build/release"
+BUILD=1
+MAX_MESSAGES=200000  # publishes per run, whatever the duration
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --members) MEMBERS="$2"; shift 2 ;;
+    --processes) PROCESSES="$2"; shift 2 ;;
+    --inflight) INFLIGHT="$2"; shift 2 ;;
+    --servers) SERVERS="$2"; shift 2 ;;
+    --build-dir) BUILD_DIR="$(cd "$ROOT" && realpath -m "$2")"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "redis_fanout.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf 'redis_fanout: %s\n' "$*" >&2; }
+
+if [ "$BUILD" -eq 1 ]; then
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAUREL_TESTS=OFF >&2
+  fi
+  ninja -C "$BUILD_DIR" -j "${LAUREL_JOBS:-2}" laurel-chat laurel-loadgen >&2
+fi
+CHAT="$BUILD_DIR/examples/chat/laurel-chat"
+LOADGEN="$BUILD_DIR/tools/laurel-loadgen"
+[ -x "$CHAT" ] && [ -x "$LOADGEN" ] || { log "no $CHAT or $LOADGEN (build them)"; exit 1; }
+
+WORK="$(mktemp -d /tmp/laurel-fanout.XXXXXX)"
+PIDS=()
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    # Bounded wait for each, then KILL what is left.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+cleanup() { stop_all; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() {
+  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # wait_port PORT PID: until PORT accepts or PID exits (at most 60 s)
+  local port="$1" pid="$2"
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { log "process $pid exited before listening on $port"; return 1; }
+    sleep 0.1
+  done
+  log "nothing listening on $port after 60 s"
+  return 1
+}
+
+start_redis() {
+  REDIS_PORT="$(free_port)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
+    >"$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  wait_port "$REDIS_PORT" "$REDIS_PID"
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+PORTS=()
+start_laurel() {
+  local i port pid
+  PORTS=()
+  for i in $(seq 1 "$PROCESSES"); do
+    port="$(free_port)"
+    (cd "$WORK" && exec "$CHAT" -b 127.0.0.1 -p "$port" --workers 1 -v 0 --redis "$REDIS_URL" \
+      --database "$WORK/users.sqlite3" >"$WORK/laurel-$i.out" 2>"$WORK/laurel-$i.err") &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port" "$pid"
+    PORTS+=("$port")
+  done
+  # The first process created the user database and printed the demo user's password once.
+  local password token
+  password="$(sed -n 's/.*username demo, password \([^ ]*\) (shown once).*/\1/p' "$WORK/laurel-1.out")"
+  [ -n "$password" ] || { log "laurel-chat printed no demo password"; return 1; }
+  token="$(curl -sS --max-time 20 -H 'Content-Type: application/json' \
+    -d "{\"username\":\"demo\",\"password\":\"$password\"}" \
+    "http://127.0.0.1:${PORTS[0]}/auth/token" |
+    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["access"])')"
+  AUTH_ARGS=(-H "Authorization: Bearer $token")
+}
+
+start_daphne() {
+  local i port pid
+  PORTS=()
+  for i in $(seq 1 "$PROCESSES"); do
+    port="$(free_port)"
+    (cd "$ROOT/tests/interop/daphne_chat" &&
+      LAUREL_TEST_REDIS="$REDIS_URL" DJANGO_SETTINGS_MODULE=chatsite.settings \
+      PYTHONPATH="$ROOT/tests/interop/daphne_chat" \
+      exec "$PYTHON" -m daphne -b 127.0.0.1 -p "$port" -v 0 chatsite.asgi:application \
+      >"$WORK/daphne-$i.out" 2>&1) &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port" "$pid"
+    PORTS+=("$port")
+  done
+  AUTH_ARGS=()
+}
+
+RESULTS="$BUILD_DIR/bench/redis_fanout.jsonl"
+mkdir -p "$(dirname "$RESULTS")"
+declare -A LINES=()
+
+run_one() {
+  local server="$1" ports line
+  start_redis
+  case "$server" in
+    laurel) start_laurel ;;
+    daphne) start_daphne ;;
+    *) log "unknown server $server"; return 1 ;;
+  esac
+  ports="$(IFS=,; echo "${PORTS[*]}")"
+  log "$server: $PROCESSES processes on ports $ports, redis on $REDIS_PORT; $MEMBERS members"
+  # Wall-clock bound: opening the sockets, warm-up, the measured window and a margin.
+  line="$(timeout $((120 + ${DURATION%.*} + ${WARMUP%.*})) "$LOADGEN" broadcast --ports "$ports" \
+    --connections $((MEMBERS - 1)) --format chat-json --path /ws/chat/bench/ \
+    --inflight "$INFLIGHT" --duration "$DURATION" --warmup "$WARMUP" \
+    --messages "$MAX_MESSAGES" --concurrency 100 --open-timeout 60 "${AUTH_ARGS[@]}")"
+  line="${line%\}},\"server\":\"$server\",\"processes\":$PROCESSES,\"members\":$MEMBERS,\"load1\":\"$(cut -d' ' -f1 /proc/loadavg)\"}"
+  echo "$line"
+  echo "$line" >>"$RESULTS"
+  LINES[$server]="$line"
+  stop_all
+}
+
+IFS=, read -r -a SERVER_LIST <<<"$SERVERS"
+for s in "${SERVER_LIST[@]}"; do run_one "$s"; done
+
+echo
+echo "| server | processes | members | deliveries/s | p50 ms | p99 ms | connections | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for s in "${SERVER_LIST[@]}"; do
+  "$PYTHON" - "${LINES[$s]}" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1])
+print("| %s | %d | %d | %.0f | %.1f | %.1f | %d | %d |" % (
+    r["server"], r["processes"], r["members"], r["msgs_per_sec"], r["p50_us"] / 1000,
+    r["p99_us"] / 1000, r["connections"], r["errors"]))
+EOF
+done
