@@ -25,13 +25,20 @@ namespace detail {
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   std::exception_ptr error;
+  // True while the awaiter is running this task inline (see Task::operator co_await).
+  bool running_inline = false;
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-      return h.promise().continuation;
+      PromiseBase& p = h.promise();
+      if (p.running_inline) {  // the awaiter is still on the stack and resumes by returning
+        p.running_inline = false;
+        return std::noop_coroutine();
+      }
+      return p.continuation;
     }
     void await_resume() noexcept {}
   };
@@ -93,9 +100,17 @@ class [[nodiscard]] Task {
     struct Awaiter {
       Handle h;
       bool await_ready() noexcept { return !h || h.done(); }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        h.promise().continuation = awaiting;
-        return h;
+      // Runs the task inline and continues without suspending when it finishes at once, rather
+      // than by symmetric transfer: GCC does not make that transfer a tail call without
+      // optimisation, so a loop of tasks that complete immediately would grow the stack.
+      bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
+        auto& p = h.promise();
+        p.continuation = awaiting;
+        p.running_inline = true;
+        h.resume();
+        if (h.done() && !p.running_inline) return false;
+        p.running_inline = false;  // suspended: the final awaiter will resume `awaiting`
+        return true;
       }
       T await_resume() { return h.promise().take(); }
     };
