@@ -330,8 +330,9 @@ Task<Response> logout(const AuthConfig& config, Request request) {
   // socket of the user end, so a stolen device's credentials die with it.
   config.revoked->revoke(user->id, config.now());
   if (config.refresh_tokens) {
-    co_await run_blocking(*request.loop,
-                          [store = config.refresh_tokens, id = user->id] { store->revoke_user(id); });
+    RefreshTokenStore* store = config.refresh_tokens.get();
+    std::int64_t id = user->id;
+    co_await run_blocking(*request.loop, [store, id] { store->revoke_user(id); });
   }
   co_await notify_sockets(user->id, "logout");
   co_return json_response(200, Value{{"detail", "Logged out."}}, std::move(cookies));
@@ -348,9 +349,14 @@ Task<Response> token(const AuthConfig& config, Request request) {
   if (!user) co_return invalid_credentials();
   co_await config.users->update_last_login(*request.loop, user->id,
                                            timestamp_from_unix(config.now()));
-  co_return co_await run_blocking(*request.loop, [&config, user] {
-    return token_pair(config, *user, new_jti());  // a login starts a new family
+  // A login starts a new family. (Kept in a local: GCC 12 mishandles a lambda's captures in
+  // `co_return co_await`.)
+  const AuthConfig* cfg = &config;
+  const User* who = user.get();
+  Response pair = co_await run_blocking(*request.loop, [cfg, who] {
+    return token_pair(*cfg, *who, new_jti());
   });
+  co_return pair;
 }
 
 Task<Response> refresh(const AuthConfig& config, Request request) {
@@ -366,8 +372,10 @@ Task<Response> refresh(const AuthConfig& config, Request request) {
   JwtResult result = verify_jwt(presented, config.signing_key(), config.now(),
                                 JwtVerifyOptions{.expected_type = "refresh"});
   if (!result) co_return invalid_grant();
-  auto consumed = co_await run_blocking(*request.loop, [&config, presented] {
-    return config.refresh_tokens->consume(presented, config.now());
+  const AuthConfig* cfg = &config;
+  const std::string* token_text = &presented;
+  auto consumed = co_await run_blocking(*request.loop, [cfg, token_text] {
+    return cfg->refresh_tokens->consume(*token_text, cfg->now());
   });
   if (consumed.status == RefreshTokenStore::Status::kReused) {
     // Two parties hold this token: the family is revoked (by consume), and so are the sockets
@@ -379,9 +387,12 @@ Task<Response> refresh(const AuthConfig& config, Request request) {
   if (consumed.status != RefreshTokenStore::Status::kOk) co_return invalid_grant();
   UserPtr user = co_await config.users->find_by_id(*request.loop, consumed.user_id);
   if (!user || !user->is_active) co_return invalid_grant();
-  co_return co_await run_blocking(*request.loop, [&config, user, family = consumed.family] {
-    return token_pair(config, *user, family);
+  const User* who = user.get();
+  const std::string* family = &consumed.family;
+  Response pair = co_await run_blocking(*request.loop, [cfg, who, family] {
+    return token_pair(*cfg, *who, *family);
   });
+  co_return pair;
 }
 
 Task<Response> ticket(const AuthConfig& config, Request request) {

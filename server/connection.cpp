@@ -260,6 +260,10 @@ void Connection::tls_read(std::string_view cipher) {
 
 void Connection::flush() {
   if (closing_) return;
+  if (tls_ && !tls_->handshake_done() && graceful_close_) {
+    close();  // nothing can be said to a peer that never finished its handshake
+    return;
+  }
   if (tls_ && !out_.empty()) {
     // Encrypt what the session queued (nothing moves before the handshake is complete).
     TlsLayer::Status st;

@@ -33,6 +33,7 @@ struct MainLoop {
   uv_async_t finished{};  // a worker finished its shutdown
   std::vector<std::unique_ptr<Worker>>* workers = nullptr;
   std::vector<ListenSocket>* sockets = nullptr;
+  int verbosity = 1;
   std::atomic<int> running_workers{0};
   bool stopping = false;
 };
@@ -64,13 +65,15 @@ void close_main_handles(MainLoop& m) {
 
 // SIGHUP: every TLS endpoint reads its certificate and key again. New connections use the new
 // ones; a failure keeps the old ones serving. Either way the outcome is logged.
-void reload_certificates(const std::vector<ListenSocket>& sockets) {
+void reload_certificates(const std::vector<ListenSocket>& sockets, int verbosity) {
   for (const ListenSocket& ls : sockets) {
     if (!ls.tls) continue;
     std::string error;
     if (ls.tls->reload(error)) {
-      std::fprintf(stderr, "laurel: reloaded TLS certificate %s for %s\n",
-                   ls.tls->cert_file().c_str(), ls.endpoint.describe().c_str());
+      if (verbosity >= 1) {
+        std::fprintf(stderr, "laurel: reloaded TLS certificate %s for %s\n",
+                     ls.tls->cert_file().c_str(), ls.endpoint.describe().c_str());
+      }
     } else {
       std::fprintf(stderr, "laurel: TLS reload failed for %s, keeping the old certificate: %s\n",
                    ls.endpoint.describe().c_str(), error.c_str());
@@ -181,6 +184,7 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
   std::vector<std::unique_ptr<Worker>> workers;
   m.workers = &workers;
   m.sockets = &sockets;
+  m.verbosity = config.verbosity;
   m.loop.data = &m;
   uv_signal_init(&m.loop, &m.sigint);
   uv_signal_init(&m.loop, &m.sigterm);
@@ -190,9 +194,15 @@ int run_server(const ServerConfig& given, asgi::ApplicationPtr app,
   uv_signal_start(&m.sigterm, on_signal, SIGTERM);
   uv_signal_init(&m.loop, &m.sighup);
   m.sighup.data = &m;
-  uv_signal_start(&m.sighup, [](uv_signal_t* h, int) noexcept {
-    reload_certificates(*static_cast<MainLoop*>(h->data)->sockets);
-  }, SIGHUP);
+  bool any_tls = false;
+  for (const auto& ctx : tls_contexts) any_tls |= ctx != nullptr;
+  if (any_tls) {
+    // Only with TLS: otherwise SIGHUP keeps its usual meaning (the process ends).
+    uv_signal_start(&m.sighup, [](uv_signal_t* h, int) noexcept {
+      auto& main = *static_cast<MainLoop*>(h->data);
+      reload_certificates(*main.sockets, main.verbosity);
+    }, SIGHUP);
+  }
   uv_async_init(&m.loop, &m.stop, [](uv_async_t* h) noexcept {
     begin_stop(*static_cast<MainLoop*>(h->data));
   });

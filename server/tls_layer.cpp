@@ -83,8 +83,7 @@ class Bind {
 TlsLayer::TlsLayer(SSL* ssl) : ssl_(ssl) {
   BIO* bio = BIO_new(bio_method());
   BIO_set_data(bio, &buffers_);
-  BIO_up_ref(bio);  // SSL_set_bio takes one reference for each direction
-  SSL_set_bio(ssl_, bio, bio);
+  SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: the SSL takes its single reference
   // OpenSSL reads nothing before it knows its role; a server SSL waits for the ClientHello.
   if (SSL_is_server(ssl_)) SSL_set_accept_state(ssl_);
 }
@@ -122,6 +121,7 @@ TlsLayer::Status TlsLayer::receive(std::string_view cipher, std::string& plain,
   if (failed_) return Status::kError;
   Bind bind(&buffers_, cipher, wire);
   for (;;) {
+    std::size_t unread = buffers_.in.size();
     std::size_t old = plain.size();
     plain.resize(old + kPlainChunk);
     std::size_t n = 0;
@@ -131,8 +131,9 @@ TlsLayer::Status TlsLayer::receive(std::string_view cipher, std::string& plain,
     if (r == 1) continue;
     int e = SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      if (buffers_.in.empty()) return Status::kOk;
-      continue;  // a non-data record (key update, ticket): keep going
+      // All input taken; or a non-data record (key update) was consumed and more may follow.
+      if (buffers_.in.empty() || buffers_.in.size() == unread) return Status::kOk;
+      continue;
     }
     if (e == SSL_ERROR_ZERO_RETURN) return Status::kClosed;
     return fail_with(e);

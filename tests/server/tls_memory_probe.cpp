@@ -55,12 +55,16 @@ void* counted_realloc(void* p, std::size_t n, const char* f, int l) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   CRYPTO_set_mem_functions(counted_malloc, counted_realloc, counted_free);
   using laurel::server::TlsLayer;
   auto cert = laurel::server::testing::make_test_cert();
   std::string error;
   SSL_CTX* sctx = laurel::server::make_server_ssl_ctx(cert.cert_file, cert.key_file, error);
+  // "keep-buffers": what the figure would be without SSL_MODE_RELEASE_BUFFERS.
+  if (argc > 1 && std::string(argv[1]) == "keep-buffers") {
+    SSL_CTX_clear_mode(sctx, SSL_MODE_RELEASE_BUFFERS);
+  }
   SSL_CTX* cctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, nullptr);
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {

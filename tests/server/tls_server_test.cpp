@@ -33,6 +33,7 @@ class SchemeInstance : public asgi::Instance {
     std::string scheme = scope_["scheme"].as_string();
     if (auto* r = std::get_if<asgi::HttpRequest>(&event)) {
       if (r->more_body) return;
+      if (scope_["path"].as_string() == "/hang") return;  // never answers
       std::string body = scheme + " " + scope_["path"].as_string();
       peer_.send(asgi::HttpResponseStart{200, {{"content-type", "text/plain"}}});
       peer_.send(asgi::HttpResponseBody{body, false});
@@ -86,6 +87,7 @@ class Client {
     if (fd_ >= 0) close(fd_);
   }
   bool handshake_ok() const { return handshake_ok_; }
+  int last_error() const { return last_error_; }
   void send_all(std::string_view data) {
     if (ssl_) {
       SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
@@ -97,7 +99,10 @@ class Client {
     char buf[16384];
     int n = ssl_ ? SSL_read(ssl_, buf, sizeof buf)
                  : static_cast<int>(::recv(fd_, buf, sizeof buf, 0));
-    if (n <= 0) return false;
+    if (n <= 0) {
+      if (ssl_) last_error_ = SSL_get_error(ssl_, n);
+      return false;
+    }
     buf_.append(buf, static_cast<std::size_t>(n));
     return true;
   }
@@ -136,6 +141,7 @@ class Client {
   int fd_;
   SSL* ssl_ = nullptr;
   bool handshake_ok_ = false;
+  int last_error_ = 0;
   std::string buf_;
 };
 
@@ -257,6 +263,47 @@ TEST_F(TlsServer, MetricsListenerAnswersHealthAndNothingElse) {
   EXPECT_EQ(body, "ok\n");
   h.send_all("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(h.read_response().first, 404);  // the application is not reachable here
+}
+
+TEST_F(TlsServer, EndsAClosingConnectionWithCloseNotify) {
+  Client c(port_, client_ctx_);
+  ASSERT_TRUE(c.handshake_ok());
+  c.send_all("GET /bye HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(c.read_response().second, "https /bye");
+  // The next read sees the TLS-level goodbye, not a bare TCP close.
+  EXPECT_FALSE(c.read_more());
+  EXPECT_EQ(c.last_error(), SSL_ERROR_ZERO_RETURN);
+}
+
+TEST(Shutdown, GivesInstancesApplicationCloseTimeoutAtShutdown) {
+  ServerConfig config;
+  config.endpoints = {Endpoint{}};
+  config.endpoints[0].port = 0;
+  config.access_log = false;
+  config.shutdown_timeout = std::chrono::milliseconds(120'000);
+  config.application_close_timeout = std::chrono::milliseconds(200);
+  std::promise<int> ready;
+  auto port = ready.get_future();
+  int rc = -1;
+  std::thread t([&] {
+    rc = run_server(config, std::make_shared<SchemeApp>(),
+                    [&] { ready.set_value(bound_endpoints().at(0).port); });
+  });
+  ASSERT_EQ(port.wait_for(10s), std::future_status::ready);
+  Client c(port.get(), nullptr);
+  c.send_all("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The request reached the application (it does not answer), then the shutdown starts.
+  Client probe(bound_endpoints().at(0).port, nullptr);
+  probe.send_all("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(probe.read_response().first, 200);
+  auto started = std::chrono::steady_clock::now();
+  request_stop();
+  // Bounded by application_close_timeout, far below the 120 s shutdown_timeout.
+  auto done = std::async(std::launch::async, [&] { t.join(); });
+  ASSERT_EQ(done.wait_for(60s), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+  EXPECT_EQ(rc, 0);
+  EXPECT_FALSE(c.read_more());  // the hanging request's connection was dropped
 }
 
 TEST(TlsServerStartup, RefusesToStartWithAnUnusableCertificate) {

@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -14,11 +15,10 @@ Options parse_options(int argc, char** argv) {
   app.add_option("mode", o.mode_name, "echo | rate | broadcast | handshake | idle")->required();
   app.add_option("--host", o.host, "server address (loopback only)");
   app.add_option("--port,-p", o.port, "server port");
-  app.add_option("--ports", o.ports,
+  std::string ports;
+  app.add_option("--ports", ports,
                  "comma-separated ports of several server processes on --host: connections are "
-                 "spread over them round robin (replaces --port)")
-      ->delimiter(',')
-      ->expected(1);
+                 "spread over them round robin (replaces --port)");
   app.add_option("--path", o.path, "request path (default /ws/echo/, broadcast: /ws/chat/bench/)");
   app.add_option("--connections,-c", o.connections, "connections (broadcast: receivers)")
       ->check(CLI::Range(1, 1'000'000));
@@ -58,6 +58,18 @@ Options parse_options(int argc, char** argv) {
     std::exit(2);
   }
   o.mode = it->second;
+  for (size_t at = 0; !ports.empty() && at <= ports.size();) {
+    size_t comma = ports.find(',', at);
+    if (comma == std::string::npos) comma = ports.size();
+    const int port = std::atoi(ports.substr(at, comma - at).c_str());
+    if (port < 1 || port > 65535) {
+      std::fprintf(stderr, "laurel-loadgen: --ports needs ports between 1 and 65535: %s\n",
+                   ports.c_str());
+      std::exit(2);
+    }
+    o.ports.push_back(static_cast<uint16_t>(port));
+    at = comma + 1;
+  }
   o.format = format == "chat-json" ? Format::kChatJson : Format::kRaw;
   if (o.path.empty()) o.path = o.mode == Mode::kBroadcast ? "/ws/chat/bench/" : "/ws/echo/";
   if (o.mode == Mode::kRate && o.rate <= 0) {

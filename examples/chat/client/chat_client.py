@@ -26,6 +26,7 @@ import json
 import os
 import random
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -268,21 +269,19 @@ class Dropped(Exception):
 
 
 def start_reading_input(loop, queue, enabled):
-    """Typed lines go to `queue`; None marks the end of input."""
+    """Typed lines go to `queue`; None marks the end of input. A thread reads them, since stdin
+    may be a file or /dev/null, which an event loop cannot watch."""
     if not enabled:
         return
 
-    def on_readable():
-        line = sys.stdin.readline()
-        if line == "":
-            loop.remove_reader(sys.stdin.fileno())
-            queue.put_nowait(None)
-            return
-        line = line.rstrip("\r\n")
-        if line:
-            queue.put_nowait(line)
+    def read_lines():
+        for line in sys.stdin:
+            line = line.rstrip("\r\n")
+            if line:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
 
-    loop.add_reader(sys.stdin.fileno(), on_readable)
+    threading.Thread(target=read_lines, name="stdin", daemon=True).start()
 
 
 def read_password(args):
