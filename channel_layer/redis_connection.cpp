@@ -330,6 +330,7 @@ bool RedisConnection::Execute::await_suspend(std::coroutine_handle<> h) {
   s.waiter = h;
   s.replies.resize(commands_.size());
   s.remaining = commands_.size();
+  s.queueing = true;
   for (std::size_t i = 0; i < commands_.size(); ++i) {
     bool queued = conn_->command(std::move(commands_[i]), [st = state_, i](RedisReply* r) {
       if (r != nullptr) {
@@ -337,16 +338,17 @@ bool RedisConnection::Execute::await_suspend(std::coroutine_handle<> h) {
       } else {
         st->failed = true;
       }
-      if (--st->remaining == 0 && !st->abandoned) st->waiter.resume();
+      if (--st->remaining == 0 && !st->abandoned && !st->queueing) st->waiter.resume();
     });
     if (!queued) {
       // Refused: nothing more goes out; wait only for what is already in flight.
       s.failed = true;
       s.remaining -= commands_.size() - i;
-      return s.remaining != 0;
+      break;
     }
   }
-  return true;
+  s.queueing = false;
+  return s.remaining != 0;  // everything answered already: continue without suspending
 }
 
 std::vector<RedisReply> RedisConnection::Execute::await_resume() {

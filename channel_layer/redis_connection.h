@@ -164,6 +164,9 @@ class RedisConnection::Execute {
     std::size_t remaining = 0;
     bool failed = false;
     bool abandoned = false;
+    // While await_suspend is still queueing: a reply that arrives synchronously (a refused
+    // command) must not resume the coroutine underneath it.
+    bool queueing = false;
     std::coroutine_handle<> waiter;
   };
   RedisConnection* conn_;

@@ -111,19 +111,32 @@ std::string short_type_name(const char* mangled) {
 }
 }  // namespace detail
 
+const std::string& Consumer::channel_name() const {
+  if (channel_name_.empty() && layer_) {
+    channel_name_ = layer_->new_channel();
+    // Once the connection has gone (or the consumer finished) nothing would be delivered, so
+    // the name is not registered; before that it is, so what is sent to it arrives.
+    if (connected() && !finished_) {
+      auto* self = const_cast<Consumer*>(this);  // consumers are never const objects
+      listening_ = layer_->listen(
+          channel_name_, [self](const Value& message) { self->on_layer_message(message); });
+    }
+  }
+  return channel_name_;
+}
+
 void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
   scope_ = std::move(scope);
   peer_ = &peer;
   loop_ = &peer.loop();
   layer_ = channel_layer::get_channel_layer();
   if (!layer_) return;
-  auto deliver = [this](const Value& message) { on_layer_message(message); };
-  channel_name_ = layer_->new_channel();
-  listening_ = layer_->listen(channel_name_, deliver);
-  // A background worker (ChannelNameRouter) also serves the named channel it was started for.
+  // A background worker (ChannelNameRouter) serves the named channel it was started for; its
+  // own channel name, like every consumer's, waits for channel_name().
   if (scope_.get_string("type") == "channel") {
     if (std::string_view named = scope_.get_string("channel"); !named.empty()) {
-      listening_named_ = layer_->listen(std::string(named), deliver);
+      listening_named_ = layer_->listen(
+          std::string(named), [this](const Value& message) { on_layer_message(message); });
     }
   }
 }

@@ -2,13 +2,14 @@
 #pragma once
 
 // The base of every consumer (Channels' AsyncConsumer): one instance per connection, a scope, a
-// channel name on the default channel layer, handlers chosen by a message's "type", and the rule
-// that a consumer handles one event or message at a time, in arrival order. Subclasses add the
-// protocol (WebsocketConsumer, HttpConsumer); background workers use this class directly.
+// channel name on the default channel layer (made on first use), handlers chosen by a message's
+// "type", and the rule that a consumer handles one event or message at a time, in arrival
+// order. Subclasses add the protocol (WebsocketConsumer, HttpConsumer); background workers use
+// this class directly.
 
-#include <deque>
 #include <exception>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -45,7 +46,10 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
 
   // self.scope, self.channel_name, self.channel_layer.
   const asgi::Scope& scope() const { return scope_; }
-  const std::string& channel_name() const { return channel_name_; }
+  // Made and registered with the layer on the first call: nobody can send to a name before the
+  // consumer has handed it out, and an idle socket that never asks (the echo consumer) pays for
+  // neither the name nor the registration. Empty without a channel layer.
+  const std::string& channel_name() const;
   channel_layer::ChannelLayer& channel_layer() const;  // throws NoChannelLayer
   bool has_channel_layer() const { return layer_ != nullptr; }
   // The loop this consumer lives on (timers, run_blocking).
@@ -126,11 +130,14 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   asgi::Peer* peer_ = nullptr;
   asgi::EventLoop* loop_ = nullptr;
   channel_layer::ChannelLayerPtr layer_;
-  std::string channel_name_;
-  channel_layer::ListeningPtr listening_;
+  // Filled in by the first channel_name() call, which is logically const.
+  mutable std::string channel_name_;
+  mutable channel_layer::ListeningPtr listening_;
   channel_layer::ListeningPtr listening_named_;  // scope["channel"] for background workers
   std::map<std::string, std::function<Task<void>(const asgi::Value&)>, std::less<>> handlers_;
-  std::deque<Pending> pending_;
+  // A list, not a deque: libstdc++'s deque allocates ~600 bytes on construction, which every
+  // idle socket would pay for a queue that is almost always empty.
+  std::list<Pending> pending_;
   Pending current_;  // the item whose task runs now; its bytes back the views it was given
   bool busy_ = false;
   bool disconnected_ = false;

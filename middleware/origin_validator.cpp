@@ -87,14 +87,17 @@ OriginValidator::OriginValidator(asgi::ApplicationPtr inner, std::vector<std::st
     : ScopeMiddleware(std::move(inner)), allowed_(std::move(allowed)) {}
 
 bool OriginValidator::matches(const ParsedOrigin& origin, std::string_view pattern) const {
-  if (origin.hostname.empty() || !origin.port_valid) return false;
+  if (origin.hostname.empty()) return false;
   ParsedOrigin parsed_pattern = parse_origin(lower(pattern));
   if (parsed_pattern.scheme.empty()) {
+    // A bare host pattern compares host names only; the port is not even read.
     ParsedOrigin bare = parse_origin("//" + std::string(pattern));
     std::string_view pattern_host = bare.hostname.empty() ? pattern : bare.hostname;
     return is_same_domain(origin.hostname, pattern_host);
   }
-  return parsed_pattern.scheme == origin.scheme &&
+  // With a scheme the ports are compared, and an unreadable port matches nothing.
+  return origin.port_valid && parsed_pattern.port_valid &&
+         parsed_pattern.scheme == origin.scheme &&
          effective_port(parsed_pattern) == effective_port(origin) &&
          is_same_domain(origin.hostname, parsed_pattern.hostname);
 }

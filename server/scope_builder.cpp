@@ -91,7 +91,9 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   for (auto& [name, value] : head.headers) {
     headers.push_back(Value(List{Value(Bytes{std::move(name)}), Value(Bytes{std::move(value)})}));
   }
-  head.headers.clear();
+  // Release the capacity too, not just the elements: the head may outlive the request (an
+  // upgraded connection keeps its parser), and every idle WebSocket would carry it.
+  asgi::Headers().swap(head.headers);
   std::string http_version = head.http_major == 1 && head.http_minor == 0 ? "1.0" : "1.1";
   if (head.http_major == 2) http_version = "2";
   Dict scope;

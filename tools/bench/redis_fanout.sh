@@ -11,7 +11,7 @@
 #
 #   tools/bench/redis_fanout.sh [--duration 10] [--warmup 2] [--members 1000] [--processes 4]
 #                               [--inflight 8] [--servers laurel,daphne] [--build-dir build/release]
-#                               [--no-build]
+#                               [--no-build] [--chat path/to/laurel-chat]
 #
 # Every run is bounded by --duration and a message cap, and by `timeout`; everything started here
 # (redis-server, servers) is stopped by pid on exit. Results: one JSON line per server on stdout
@@ -28,6 +28,7 @@ INFLIGHT=8
 SERVERS=laurel,daphne
 BUILD_DIR="$ROOT/build/release"
 BUILD=1
+CHAT_OVERRIDE=""
 MAX_MESSAGES=200000  # publishes per run, whatever the duration
 
 while [ $# -gt 0 ]; do
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
     --servers) SERVERS="$2"; shift 2 ;;
     --build-dir) BUILD_DIR="$(cd "$ROOT" && realpath -m "$2")"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --chat) CHAT_OVERRIDE="$(realpath "$2")"; shift 2 ;;  # another laurel-chat (e.g. a sanitizer build)
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "redis_fanout.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -55,7 +57,7 @@ if [ "$BUILD" -eq 1 ]; then
   [[ ",$SERVERS," == *,laurel,* ]] && targets+=(laurel-chat)
   ninja -C "$BUILD_DIR" -j "${LAUREL_JOBS:-2}" "${targets[@]}" >&2
 fi
-CHAT="$BUILD_DIR/examples/chat/laurel-chat"
+CHAT="${CHAT_OVERRIDE:-$BUILD_DIR/examples/chat/laurel-chat}"
 LOADGEN="$BUILD_DIR/tools/laurel-loadgen"
 [ -x "$LOADGEN" ] || { log "no $LOADGEN (build it)"; exit 1; }
 if [[ ",$SERVERS," == *,laurel,* ]] && [ ! -x "$CHAT" ]; then log "no $CHAT (build it)"; exit 1; fi

@@ -174,6 +174,7 @@ void add_serve_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
                  "Endpoint string, repeatable: tcp:port=8000:interface=127.0.0.1, unix:/path, "
                  "fd:fileno=3, ssl:8443:privateKey=key.pem:certKey=cert.pem")
       ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(bind);
   cmd.add_option("--tls-cert", w.tls_cert, "Certificate (PEM) for the -b/-p listener: serve TLS")
       ->group(bind);
