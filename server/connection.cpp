@@ -258,6 +258,15 @@ void Connection::tls_read(std::string_view cipher) {
   ctx_.tls_plain = std::move(plain);
 }
 
+bool Connection::discard_unsent() {
+  if (tls_) return false;
+  // Without TLS, out_ only ever holds whole frames: a partial write moves the rest of the
+  // buffer into the in-flight write, which is left alone.
+  out_.clear();
+  if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+  return true;
+}
+
 void Connection::flush() {
   if (closing_) return;
   if (tls_ && !tls_->handshake_done() && graceful_close_) {

@@ -36,6 +36,9 @@ class Connection {
   // Output: append to out() and call schedule(); the bytes go out before the loop next waits.
   std::string& out() { return out_; }
   std::size_t buffered() const;  // bytes queued and not yet taken by the kernel
+  // Drops queued output that no write has started on (whole frames only), so a close frame can
+  // go next. Not possible under TLS, where queued plaintext may begin mid-frame: returns false.
+  bool discard_unsent();
   // Asks for Session::on_tick and a flush in this loop iteration. Cheap when already asked.
   void schedule();
 

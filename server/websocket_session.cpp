@@ -154,8 +154,13 @@ asgi::SendStatus WebsocketSession::send_message(const asgi::WebsocketSend& send)
   const ServerConfig& config = conn_.ctx().config;
   std::size_t queued = conn_.buffered();
   if (queued + send.data.size() > config.max_outbound_bytes) {
-    // The client does not read fast enough: memory is bounded, so this connection goes.
+    // The client does not read fast enough: memory is bounded, so this connection goes. What
+    // it has not been sent yet is dropped so that the close frame comes next, and it gets the
+    // ping timeout (not the usual closing-handshake wait) to read its way to that frame.
+    conn_.discard_unsent();
     start_closing(kClosePolicyViolation, "client too slow to read");
+    close_deadline_ = conn_.ctx().loop.now() + std::max(kCloseHandshakeTimeout, config.ping_timeout);
+    arm_timer();
     return asgi::SendStatus::kDropped;
   }
   WebsocketCodec::append_message(conn_.out(), send.data, send.binary);

@@ -343,15 +343,19 @@ class SlowReader(ServerTestCase):
         # Traffic the slow client did not cause: another member floods the room. The server
         # cannot push back on the sender for it, so it must drop the slow member (close 1008)
         # once MAX_OUTBOUND bytes are queued for it, and its memory must stay bounded.
+        # The chat needs a logged-in user: the demo user's token, as a native client would.
+        from test_redis_deployment import access_token, bearer, demo_password
+        auth = bearer(access_token(demo_password(self.server), port=self.server.port))
         room = "/ws/chat/slowroom%d/" % os.getpid()
-        slow = ws_raw.open_raw(self.server, path=room, rcvbuf=4096, timeout=5.0)
+        slow = ws_raw.open_raw(self.server, path=room, rcvbuf=4096, timeout=5.0, headers=auth)
         rss_before = self.server.rss_kib()
         text = "m" * 8000
         total = 1500  # 1500 x 8 kB = 12 MB for the slow member: far past MAX_OUTBOUND
 
         async def flood():
             async with websockets.connect(self.server.ws_url(room), ping_interval=None,
-                                          max_queue=None, max_size=None) as fast:
+                                          max_queue=None, max_size=None,
+                                          extra_headers=auth) as fast:
                 got = 0
                 for i in range(total):
                     await fast.send(json.dumps({"message": text}))

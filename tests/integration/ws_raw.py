@@ -11,12 +11,14 @@ OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
 
 class RawWebsocket:
-    def __init__(self, sock, host="127.0.0.1", path="/ws/echo/"):
+    def __init__(self, sock, host="127.0.0.1", path="/ws/echo/", headers=None):
         self.sock = sock
         self.buf = b""
         key = base64.b64encode(os.urandom(16)).decode()
+        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
         request = ("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, host, key))
+                   "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
+                   % (path, host, key, extra))
         sock.sendall(request.encode())
         head = self._read_until(b"\r\n\r\n")
         self.status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
@@ -115,12 +117,12 @@ def _mask_fast(payload, key):
     return (int.from_bytes(payload, "big") ^ k).to_bytes(n, "big")
 
 
-def open_raw(server, path="/ws/echo/", rcvbuf=None, timeout=10.0):
+def open_raw(server, path="/ws/echo/", rcvbuf=None, timeout=10.0, headers=None):
     if not rcvbuf:
-        return RawWebsocket(server.connect(timeout), path=path)
+        return RawWebsocket(server.connect(timeout), path=path, headers=headers)
     # A small receive buffer must be set before connect to shrink the advertised window.
     sock = socket.socket(socket.AF_INET6 if ":" in server.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     sock.settimeout(timeout)
     sock.connect((server.host, server.port))
-    return RawWebsocket(sock, path=path)
+    return RawWebsocket(sock, path=path, headers=headers)
