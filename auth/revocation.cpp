@@ -17,9 +17,9 @@ Task<void> revoke_user_sockets(channel_layer::ChannelLayer& layer, std::int64_t 
 
 void RevokedUsers::revoke(std::int64_t user_id, double now) {
   std::lock_guard lock(mutex_);
-  // iat is whole seconds: a token issued in the second of the logout itself stays valid, so a
-  // fresh login right after a logout is never refused.
-  not_before_[user_id] = std::floor(now);
+  // iat is whole seconds: tokens issued in the second of the logout itself are refused too
+  // (failing closed), so a login within that same second must retry a second later.
+  not_before_[user_id] = std::floor(now) + 1;
 }
 
 bool RevokedUsers::token_valid(std::int64_t user_id, double issued_at) const {

@@ -305,8 +305,9 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
   close_reason_ = std::string(reason);
   state_ = State::kClosing;
   // The codec queued the echoing close frame (RFC 6455 §5.5.1); the server closes the TCP
-  // connection once it is written (§7.1.1).
-  conn_.close_after_flush(/*linger=*/false);
+  // connection once it is written (§7.1.1), half-closing first and discarding whatever the
+  // client still sends, so that late frames do not turn the close into a reset.
+  conn_.close_after_flush();
 }
 
 void WebsocketSession::on_protocol_error(int code, std::string_view why) {

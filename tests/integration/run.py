@@ -626,7 +626,7 @@ class HttpWithCurl(ServerTestCase):
                                       "-H", "Cookie: sessionid=cookie" + secret,
                                       self.server.http_url("/?ticket=q" + secret))
         self.assertEqual(status, "200", err)
-        self.assertEqual(run_async(ws_echo_once(self.server.ws_url() + "?ticket=w" + secret)),
+        self.assertEqual(run_async(ws_echo_once(self.server.ws_url() + "?room=w" + secret)),
                          "still here")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # the log is written by the server; wait for lines

@@ -741,11 +741,12 @@ TEST_F(ServerLoop, ReportsBackpressureAndClosesClientsTooSlowToRead) {
   EXPECT_EQ(counters_.sent_ok, 3);
   EXPECT_EQ(counters_.sent_backpressure, 12);
   EXPECT_EQ(counters_.sent_dropped, 85);
-  // The client finally reads: the queued messages, then the close frame with 1008.
+  // The client finally reads: what had already gone to the kernel, then the close frame with
+  // 1008 (frames still queued in the server were dropped so that the close comes next).
   int messages = 0;
   std::pair<int, std::string> frame;
   while ((frame = c.read_frame()).first == 0x2) ++messages;
-  EXPECT_EQ(messages, 15);
+  EXPECT_LE(messages, 15);
   EXPECT_EQ(frame.first, 0x8);
   EXPECT_EQ(close_code_of(frame.second), 1008);
 }
