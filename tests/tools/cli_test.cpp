@@ -177,8 +177,10 @@ TEST(CommandLine, ApplicationFlagsReachCliOptions) {
 
 TEST(CommandLine, RoutesIsASubcommandThatTakesApplicationFlags) {
   ParseResult r = parse({"routes", "--database", "x.sqlite3"});
-  EXPECT_EQ(r.action, Action::kRoutes);
+  EXPECT_EQ(r.action, Action::kCommand);
   EXPECT_EQ(r.options.command, "routes");
+  ASSERT_NE(r.command, nullptr);
+  EXPECT_EQ(r.command->name(), "routes");
   EXPECT_EQ(r.options.database, "x.sqlite3");
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "channel_layer/redis_address.h"
 #include "tools/cli/endpoint_string.h"
@@ -404,8 +405,13 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
              " serve --help` for every flag.");
   CLI::App* serve = app.add_subcommand("serve", "Serve the application (the default command)");
   add_serve_options(*serve, o, w);
-  CLI::App* routes = app.add_subcommand("routes", "Print the application's route table");
-  add_app_options(*routes, o, w);
+  std::vector<std::pair<CLI::App*, std::shared_ptr<Subcommand>>> commands;
+  for (auto& command : all_subcommands()) {
+    CLI::App* cmd = app.add_subcommand(command->name(), command->summary());
+    add_app_options(*cmd, o, w);
+    command->add_options(*cmd);
+    commands.emplace_back(cmd, std::move(command));
+  }
 
   // `prog -p 9000` and `prog` alone mean `prog serve ...`, as `daphne` takes flags directly.
   std::vector<std::string> words = args;
@@ -423,10 +429,12 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
 
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
-    if (routes->parsed()) {
-      o.command = "routes";
+    for (auto& [cmd, command] : commands) {
+      if (!cmd->parsed()) continue;
+      o.command = command->name();
       o.allowed_hosts = split_list(w.allowed_hosts);
-      result.action = ParseResult::Action::kRoutes;
+      result.action = ParseResult::Action::kCommand;
+      result.command = command;
       return result;
     }
     o.command = "serve";

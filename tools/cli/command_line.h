@@ -9,19 +9,21 @@
 #include <vector>
 
 #include "tools/cli/main.h"
+#include "tools/cli/subcommand.h"
 
 namespace laurel::cli {
 
 struct ParseResult {
   enum class Action {
     kServe,   // run the server with `options`
-    kRoutes,  // print the route table
+    kCommand,  // run `command` (routes, createuser, ...) with `options`
     kExit,    // print `output` (help, or an error on stderr) and exit with `exit_code`
   };
   Action action = Action::kExit;
   int exit_code = 0;
   std::string output;  // help text (stdout) or the one-line error (stderr)
   CliOptions options;
+  std::shared_ptr<Subcommand> command;  // set for kCommand
 };
 
 // `args` excludes the program name. With no subcommand, or one that starts with a flag, the

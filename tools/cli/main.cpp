@@ -8,7 +8,6 @@
 #include "tools/cli/command_line.h"
 #include "tools/cli/endpoint_string.h"
 #include "tools/cli/redis_layers.h"
-#include "tools/cli/routes_table.h"
 
 namespace laurel {
 namespace {
@@ -50,6 +49,16 @@ int main(int argc, char** argv, AppFactory make_app, ProgramInfo info) {
     return parsed.exit_code;
   }
 
+  if (parsed.action == cli::ParseResult::Action::kCommand) {
+    try {
+      return parsed.command->run(
+          cli::CommandContext{parsed.options, info, make_app, std::cout, std::cerr});
+    } catch (const std::exception& e) {
+      std::cerr << program << " " << parsed.options.command << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+
   asgi::ApplicationPtr app;
   try {
     app = make_app(parsed.options);
@@ -60,11 +69,6 @@ int main(int argc, char** argv, AppFactory make_app, ProgramInfo info) {
   if (!app) {
     std::cerr << program << ": the application factory returned nothing\n";
     return 1;
-  }
-
-  if (parsed.action == cli::ParseResult::Action::kRoutes) {
-    std::cout << cli::format_routes(cli::collect_routes(*app)) << std::flush;
-    return 0;
   }
 
   if (!parsed.options.redis_urls.empty()) {

@@ -3,7 +3,8 @@
 
 // The `laurel` command line, shared by every program that links an application into laurel:
 // `serve` (the default) takes Daphne's flags plus laurel's own and runs the protocol server;
-// `routes` prints the application's route table. A program's main() is one call to laurel::main.
+// the other commands (routes, users, tokens, check) are listed in tools/cli/subcommands.cpp. A
+// program's main() is one call to laurel::main.
 
 #include <functional>
 #include <string>
@@ -17,7 +18,7 @@ namespace laurel {
 // Everything the command line says, for the server and for the application it serves. The
 // application factory reads the application-level settings (--redis, --database, ...).
 struct CliOptions {
-  std::string command = "serve";  // "serve" or "routes"
+  std::string command = "serve";  // "serve" or a subcommand's name
   server::ServerConfig server;     // what run_server gets
 
   // Daphne's --log-fmt, kept for Daphne parity; laurel's own log lines are not formatted by it.
