@@ -18,11 +18,11 @@ PYTHON=/usr/bin/python3  # Debian's, with Debian's python3-websockets; not a pye
 BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config libuv1-dev node-llhttp libwslay-dev libssl-dev libgtest-dev
   libhiredis-dev libmsgpack-cxx-dev libcli11-dev nlohmann-json3-dev libargon2-dev
-  libsqlite3-dev libpcre2-dev zlib1g-dev
+  libsqlite3-dev libpcre2-dev zlib1g-dev libtomlplusplus-dev
 )
 TEST_PACKAGES=(
   redis-server python3 python3-websockets python3-django python3-django-channels python3-daphne
-  python3-channels-redis curl nodejs npm nginx chromium
+  python3-channels-redis python3-cryptography curl nodejs npm nginx chromium
 )
 
 log() { printf 'laurel.sh: %s\n' "$*" >&2; }

@@ -26,6 +26,9 @@ class ProtocolTypeRouter final : public Application {
   bool match(const Scope& scope, const RouteDescription& context, RouteMatch& out) const override;
   std::string name() const override { return "ProtocolTypeRouter"; }
 
+  // The application for each scope type, for tools that walk the routing tree.
+  const std::map<std::string, ApplicationPtr>& mapping() const { return mapping_; }
+
  private:
   const ApplicationPtr& app_for(const Scope& scope) const;
 

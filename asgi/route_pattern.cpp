@@ -274,4 +274,17 @@ std::optional<RoutePattern::Match> RoutePattern::match(std::string_view path) co
   return m;
 }
 
+bool RoutePattern::is_viable_prefix(std::string_view text) const {
+  const Compiled& c = *compiled_;
+  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
+      pcre2_match_data_create_from_pattern(c.code.get(), nullptr), &pcre2_match_data_free);
+  // Hard partial matching reports PCRE2_ERROR_PARTIAL whenever the subject ran out while the
+  // pattern could still go on, so a prefix of a longer match counts even if it matches already.
+  int rc = pcre2_match(c.code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
+                       PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, data.get(), nullptr);
+  // A complete match (rc >= 0) of a pattern without an end anchor may stop before the end of
+  // `text`; the whole of `text` then still starts a path that matches.
+  return rc >= 0 || rc == PCRE2_ERROR_PARTIAL;
+}
+
 }  // namespace laurel::asgi

@@ -36,6 +36,12 @@ class RoutePattern {
   // fit in 64 bits does not match (Python would accept it; laurel's ints are 64-bit).
   std::optional<Match> match(std::string_view path) const;
 
+  // For diagnostics (`laurel routes --match`): true when `text` (leading '/' stripped) is the
+  // start of some path this pattern would match from its first character, or already is one
+  // (PCRE2 partial matching, anchored). An empty `text` counts only if it matches already, since
+  // PCRE2 reports a partial match only once it has read a character. Routing never uses this.
+  bool is_viable_prefix(std::string_view text) const;
+
   const std::string& pattern() const { return pattern_; }
   Syntax syntax() const { return syntax_; }
   bool is_endpoint() const { return is_endpoint_; }

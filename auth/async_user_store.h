@@ -17,6 +17,7 @@
 #include "asgi/loop.h"
 #include "asgi/task.h"
 #include "auth/model_backend.h"
+#include "auth/hash_gate.h"
 #include "auth/password_hashers.h"
 #include "auth/user_store.h"
 
@@ -39,8 +40,9 @@ class AsyncUserStore {
   // Hashes `password` (pbkdf2_sha256) and inserts the user, both on the pool.
   Task<UserPtr> create_user(asgi::EventLoop& loop, NewUser user, std::string password,
                             PasswordPolicy policy = {}) {
-    return on_pool(loop, [store = store_, user = std::move(user), password = std::move(password),
-                          policy = std::move(policy)]() mutable {
+    return on_hashing_pool(loop, [store = store_, user = std::move(user),
+                                  password = std::move(password),
+                                  policy = std::move(policy)]() mutable {
       user.password_hash = make_password(password, policy);
       return store->create_user(user);
     });
@@ -48,7 +50,7 @@ class AsyncUserStore {
   // Hashes `password` and stores it; every session of the user stops matching its auth hash.
   Task<bool> set_password(asgi::EventLoop& loop, std::int64_t id, std::string password,
                           PasswordPolicy policy = {}) {
-    return on_pool(
+    return on_hashing_pool(
         loop, [store = store_, id, password = std::move(password), policy = std::move(policy)] {
           return store->set_password(id, make_password(password, policy));
         });
@@ -59,8 +61,8 @@ class AsyncUserStore {
   // ModelBackend.authenticate (auth/model_backend.h) on the pool.
   Task<UserPtr> authenticate(asgi::EventLoop& loop, std::string username, std::string password,
                              PasswordPolicy policy = {}) {
-    return on_pool(loop, [store = store_, username = std::move(username),
-                          password = std::move(password), policy = std::move(policy)] {
+    return on_hashing_pool(loop, [store = store_, username = std::move(username),
+                                  password = std::move(password), policy = std::move(policy)] {
       return auth::authenticate(*store, username, password, policy);
     });
   }
@@ -92,6 +94,14 @@ class AsyncUserStore {
  private:
   template <class Fn>
   static Task<std::invoke_result_t<Fn&>> on_pool(asgi::EventLoop& loop, Fn fn) {
+    co_return co_await run_blocking(loop, std::move(fn));
+  }
+  // Work that hashes a password: waits for a HashGate slot first, so that hashes never hold
+  // every pool thread (auth/hash_gate.h).
+  template <class Fn>
+  static Task<std::invoke_result_t<Fn&>> on_hashing_pool(asgi::EventLoop& loop, Fn fn) {
+    HashGate::Entry entry = HashGate::process().enter(loop);
+    HashGate::Slot slot = co_await entry;
     co_return co_await run_blocking(loop, std::move(fn));
   }
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <cstdio>
 
+#include "asgi/metrics.h"
 #include "asgi/task.h"
 #include "auth/encoding.h"
 #include "auth/jwt.h"
@@ -39,11 +40,13 @@ Response invalid_credentials() {
   return json_response(401, Value{{"error", "invalid_credentials"},
                                   {"detail", "Invalid username or password."}});
 }
-Response invalid_grant() {
+Response invalid_grant(std::string_view reason = "bad_refresh_token") {
+  metrics::count_auth_failure(reason);
   return json_response(401, Value{{"error", "invalid_grant"},
                                   {"detail", "The refresh token is invalid or expired."}});
 }
 Response not_authenticated() {
+  metrics::count_auth_failure("not_authenticated");
   return json_response(401,
                        Value{{"error", "not_authenticated"},
                              {"detail", "Authentication credentials were not provided or are "
@@ -54,6 +57,7 @@ Response bad_request(std::string detail) {
   return json_response(400, Value{{"error", "invalid_request"}, {"detail", std::move(detail)}});
 }
 Response csrf_failed(std::string reason) {
+  metrics::count_auth_failure("csrf");
   return json_response(403, Value{{"error", "csrf_failed"},
                                   {"detail", "CSRF Failed: " + std::move(reason)}});
 }
@@ -382,7 +386,7 @@ Task<Response> refresh(const AuthConfig& config, Request request) {
     // its access tokens opened.
     config.revoked->revoke(consumed.user_id, config.now());
     co_await notify_sockets(consumed.user_id, "revoked");
-    co_return invalid_grant();
+    co_return invalid_grant("refresh_token_reused");
   }
   if (consumed.status != RefreshTokenStore::Status::kOk) co_return invalid_grant();
   UserPtr user = co_await config.users->find_by_id(*request.loop, consumed.user_id);

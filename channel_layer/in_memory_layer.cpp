@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "asgi/loop.h"
+#include "asgi/metrics.h"
 
 namespace laurel::channel_layer {
 
@@ -322,6 +323,7 @@ Task<void> InMemoryChannelLayer::group_discard(std::string group, std::string ch
 Task<void> InMemoryChannelLayer::group_send(std::string group, Value message) {
   require_valid_group_name(group);
   require_dict(message);
+  metrics::count_group_send();
   auto shared = std::make_shared<const Value>(std::move(message));
   std::vector<LoopWork> work;
   {

@@ -55,8 +55,28 @@ RedisReply convert(const redisReply* r) {
 
 }  // namespace
 
+RedisShardHealth::RedisShardHealth(std::string display, std::shared_ptr<RedisCounters> counters)
+    : display_(std::move(display)),
+      counters_(std::move(counters)),
+      up_gauge_(&metrics::Registry::global().gauge(
+          "laurel_redis_up",
+          "Channel layers (one per worker) whose connections currently reach this Redis shard",
+          {{"shard", display_}})),
+      outages_metric_(&metrics::Registry::global().counter(
+          "laurel_redis_outages_total", "Times a Redis shard became unreachable",
+          {{"shard", display_}})) {}
+
+RedisShardHealth::~RedisShardHealth() {
+  if (reachable_) up_gauge_->sub();
+}
+
 void RedisShardHealth::report_down(const std::string& why) {
+  if (reachable_) {
+    reachable_ = false;
+    up_gauge_->sub();
+  }
   if (down_) return;
+  outages_metric_->inc();
   down_ = true;
   down_since_ = std::chrono::steady_clock::now();
   ++counters_->outages;
@@ -67,6 +87,10 @@ void RedisShardHealth::report_down(const std::string& why) {
 }
 
 void RedisShardHealth::report_up() {
+  if (!reachable_) {
+    reachable_ = true;
+    up_gauge_->add();
+  }
   if (!down_) return;
   down_ = false;
   ++counters_->recoveries;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "asgi/loop.h"
+#include "asgi/metrics.h"
 #include "channel_layer/layer.h"
 #include "channel_layer/redis_address.h"
 
@@ -55,11 +56,18 @@ struct RedisCounters {
 
 // What the connections to one shard share: the outage state that makes "log once per outage"
 // hold when several connections to the same Redis notice it, and the counters.
+// It also keeps the process metrics of the shard: the gauge laurel_redis_up{shard} counts the
+// layers (one per worker) whose connections reach it, so 0 means unreachable from this process,
+// and laurel_redis_outages_total{shard} counts outages.
 class RedisShardHealth {
  public:
-  RedisShardHealth(std::string display, std::shared_ptr<RedisCounters> counters)
-      : display_(std::move(display)), counters_(std::move(counters)) {}
+  RedisShardHealth(std::string display, std::shared_ptr<RedisCounters> counters);
+  ~RedisShardHealth();
+  RedisShardHealth(const RedisShardHealth&) = delete;
+  RedisShardHealth& operator=(const RedisShardHealth&) = delete;
   bool down() const { return down_; }
+  // A connection completed its handshake at least once and none has failed since.
+  bool reachable() const { return reachable_; }
   void report_down(const std::string& why);  // logs and counts only the first report
   void report_up();
   RedisCounters& counters() { return *counters_; }
@@ -69,7 +77,10 @@ class RedisShardHealth {
   std::string display_;
   std::shared_ptr<RedisCounters> counters_;
   bool down_ = false;
+  bool reachable_ = false;
   std::chrono::steady_clock::time_point down_since_{};
+  metrics::Gauge* up_gauge_;
+  metrics::Counter* outages_metric_;
 };
 
 struct RedisConnectionOptions {

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
+#include "asgi/metrics.h"
+#include "channel_layer/fernet.h"
 #include "channel_layer/redis_process_inbox.h"
 #include "channel_layer/redis_wire.h"
 
@@ -52,6 +55,13 @@ end
 return #found
 )lua";
 
+// laurel_channel_layer_seconds{operation}: from the call to its completion (successful calls;
+// failures are counted by RedisCounters and the outage metrics instead).
+void observe_since(std::string_view operation, std::chrono::steady_clock::time_point started) {
+  metrics::observe_channel_layer_latency(
+      operation, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
 double system_wall_clock() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -92,10 +102,10 @@ class RedisChannelLayer::Impl {
     asgi::TimerPtr retry;
   };
 
-  Impl(const LayerConfig& config, std::vector<std::string> hosts, std::string prefix,
+  Impl(const LayerConfig& config, std::vector<std::string> hosts, RedisLayerOptions options,
        asgi::EventLoop& loop)
       : config_(config),
-        prefix_(std::move(prefix)),
+        prefix_(std::move(options.prefix)),
         loop_(loop),
         client_prefix_(wire::uuid4_hex()),
         counters_(std::make_shared<RedisCounters>()),
@@ -107,9 +117,30 @@ class RedisChannelLayer::Impl {
       shard.health = std::make_shared<RedisShardHealth>(shard.address.display(), counters_);
       shards_.push_back(std::move(shard));
     }
+    if (!options.symmetric_encryption_keys.empty()) {
+      fernet_.emplace(options.symmetric_encryption_keys);
+    }
     for (auto& shard : shards_) {
       shard.commands = std::make_unique<RedisConnection>(loop_, shard.address, shard.health);
     }
+  }
+
+  // The sorted-set member for a message: 12 random bytes, then msgpack or its Fernet token.
+  std::string encode(const asgi::Value& message) const {
+    if (!fernet_) return wire::serialize(message);
+    return wire::random_prefix() +
+           fernet_->encrypt(wire::pack(message), static_cast<std::uint64_t>(now()));
+  }
+  // The inverse. channels_redis accepts a token for `expiry + 10` seconds. Throws WireError or
+  // FernetError (a peer with other keys, or none).
+  asgi::Value decode(std::string_view member) const {
+    if (!fernet_) return wire::deserialize(member);
+    if (member.size() <= wire::kRandomPrefixBytes) {
+      throw wire::WireError("stored message shorter than its prefix");
+    }
+    return wire::unpack(fernet_->decrypt(member.substr(wire::kRandomPrefixBytes),
+                                         static_cast<std::uint64_t>(now()),
+                                         static_cast<std::uint64_t>(config_.expiry.count()) + 10));
   }
 
   ~Impl() {
@@ -182,6 +213,13 @@ class RedisChannelLayer::Impl {
     return false;
   }
 
+  // The receive loop of one process queue. channels_redis pops one message per BZPOPMIN; laurel
+  // blocks the same way when the queue is empty, but once woken drains what has piled up with
+  // ZPOPMIN <count> (one round trip for up to kDrainBatch messages, lowest score first, as
+  // successive BZPOPMINs would return them). The queue is this process's alone (receivers
+  // only read their own client prefix), so nobody else can tell the difference.
+  static constexpr int kDrainBatch = 64;
+
   void pump(std::size_t index, bool force = false) {
     QueueLoop& q = loops_[index];
     q.retry.reset();
@@ -195,54 +233,120 @@ class RedisChannelLayer::Impl {
                                                  shards_[q.shard].health);
     }
     bool queued = q.conn->command({"EVAL", kRestoreInflightLua, "0", q.key, q.inflight}, nullptr);
-    queued = queued && q.conn->command({"BZPOPMIN", q.key, std::to_string(wire::kBlockingPopSeconds)},
-                                       [this, index](RedisReply* r) { on_popped(index, r); });
+    queued = queued && q.conn->command({"ZPOPMIN", q.key, std::to_string(kDrainBatch)},
+                                       [this, index](RedisReply* r) { on_drained(index, r); });
     if (queued) {
       q.failing = false;
     } else {
-      on_popped(index, nullptr);
+      fail_loop(index, nullptr);
     }
   }
 
-  void on_popped(std::size_t index, RedisReply* reply) {
-    if (!*alive_) return;
+  // The queue was empty: wait for the next message in BZPOPMIN (5 s, then loop again).
+  void block(std::size_t index) {
     QueueLoop& q = loops_[index];
-    if (reply == nullptr || reply->is_error()) {
-      if (reply != nullptr) {
-        std::fprintf(stderr, "laurel: Redis refused BZPOPMIN on %s: %s\n", q.key.c_str(),
-                     reply->str.c_str());
-      }
-      q.failing = true;
+    if (!inbox_->interested()) {
       q.running = false;
-      q.retry_delay = q.retry_delay.count() == 0
-                          ? std::chrono::milliseconds(100)
-                          : std::min(q.retry_delay * 2, std::chrono::milliseconds(5000));
-      q.retry = loop_.call_later(q.retry_delay, [this, index] { pump(index); });
-      // Waiting receive() calls fail like every other operation during the outage (they
-      // may close the layer: nothing here runs after them). Listeners just wait.
-      inbox_->fail_waiters(std::make_exception_ptr(LayerUnavailable(
-          "the Redis channel layer is unavailable (Redis unreachable or reconnecting)")));
       return;
     }
+    if (!q.conn->command({"BZPOPMIN", q.key, std::to_string(wire::kBlockingPopSeconds)},
+                         [this, index](RedisReply* r) { on_popped(index, r); })) {
+      fail_loop(index, nullptr);
+    }
+  }
+
+  // After messages arrived: take the next batch without blocking.
+  void drain_more(std::size_t index) {
+    QueueLoop& q = loops_[index];
+    if (!inbox_->interested()) {
+      q.running = false;
+      return;
+    }
+    if (!q.conn->command({"ZPOPMIN", q.key, std::to_string(kDrainBatch)},
+                         [this, index](RedisReply* r) { on_drained(index, r); })) {
+      fail_loop(index, nullptr);
+    }
+  }
+
+  void fail_loop(std::size_t index, RedisReply* reply) {
+    QueueLoop& q = loops_[index];
+    if (reply != nullptr) {
+      std::fprintf(stderr, "laurel: Redis refused the receive loop on %s: %s\n", q.key.c_str(),
+                   reply->str.c_str());
+    }
+    q.failing = true;
+    q.running = false;
+    q.retry_delay = q.retry_delay.count() == 0
+                        ? std::chrono::milliseconds(100)
+                        : std::min(q.retry_delay * 2, std::chrono::milliseconds(5000));
+    q.retry = loop_.call_later(q.retry_delay, [this, index] { pump(index); });
+    // Waiting receive() calls fail like every other operation during the outage (they
+    // may close the layer: nothing here runs after them). Listeners just wait.
+    inbox_->fail_waiters(std::make_exception_ptr(LayerUnavailable(
+        "the Redis channel layer is unavailable (Redis unreachable or reconnecting)")));
+  }
+
+  // ZPOPMIN <count>: a flat array member, score, member, score...
+  void on_drained(std::size_t index, RedisReply* reply) {
+    if (!*alive_) return;
+    if (reply == nullptr || reply->is_error() || reply->type != RedisReply::Type::kArray) {
+      fail_loop(index, reply != nullptr && reply->is_error() ? reply : nullptr);
+      return;
+    }
+    QueueLoop& q = loops_[index];
+    q.failing = false;
+    q.retry_delay = std::chrono::milliseconds(0);
+    if (reply->elements.size() < 2) {
+      block(index);
+      return;
+    }
+    if (!take(index, reply->elements, 0)) return;
+    drain_more(index);
+  }
+
+  // BZPOPMIN: key, member, score; nil after its timeout.
+  void on_popped(std::size_t index, RedisReply* reply) {
+    if (!*alive_) return;
+    if (reply == nullptr || reply->is_error()) {
+      fail_loop(index, reply);
+      return;
+    }
+    QueueLoop& q = loops_[index];
     q.failing = false;
     q.retry_delay = std::chrono::milliseconds(0);
     if (reply->type == RedisReply::Type::kArray && reply->elements.size() == 3) {
-      std::string member = std::move(reply->elements[1].str);
-      const std::string& score = reply->elements[2].str;
-      // channels_redis's at-least-once dance, kept so its receivers and ours look alike.
-      q.conn->command({"ZADD", q.inflight, score, member}, nullptr);
-      q.conn->command({"ZPOPMIN", q.inflight}, nullptr);
-      auto token = alive_;
-      dispatch(member);
-      if (!*token) return;  // a handler closed the layer
+      if (!take(index, reply->elements, 1)) return;
+      drain_more(index);
+    } else {
+      pump(index);  // timed out: restore anything parked, then wait again (channels_redis's loop)
     }
-    pump(index);
+  }
+
+  // Dispatches the member/score pairs of `elements` from `first` on, in order. channels_redis's
+  // at-least-once dance (park in $inflight, then pop it) is kept so its receivers and ours
+  // look alike in Redis. False when a handler closed the layer.
+  bool take(std::size_t index, std::vector<RedisReply>& elements, std::size_t first) {
+    QueueLoop& q = loops_[index];
+    std::vector<std::string> park{"ZADD", q.inflight};
+    for (std::size_t i = first; i + 1 < elements.size(); i += 2) {
+      park.push_back(elements[i + 1].str);
+      park.push_back(elements[i].str);
+    }
+    const std::size_t count = (park.size() - 2) / 2;
+    q.conn->command(std::move(park), nullptr);
+    q.conn->command({"ZPOPMIN", q.inflight, std::to_string(count)}, nullptr);
+    auto token = alive_;
+    for (std::size_t i = first; i + 1 < elements.size(); i += 2) {
+      dispatch(elements[i].str);
+      if (!*token) return false;  // a handler closed the layer
+    }
+    return true;
   }
 
   void dispatch(const std::string& member) {
     wire::Routed routed;
     try {
-      routed = wire::take_routing(wire::deserialize(member));
+      routed = wire::take_routing(decode(member));
     } catch (const std::exception& e) {
       ++counters_->decode_errors;
       std::fprintf(stderr, "laurel: dropped an undecodable channel layer message: %s\n", e.what());
@@ -263,11 +367,17 @@ class RedisChannelLayer::Impl {
   std::size_t send_rr_ = 0;
   std::size_t receive_rr_ = 0;
   std::function<double()> clock_;
+  std::optional<MultiFernet> fernet_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 RedisChannelLayer::RedisChannelLayer(LayerConfig config, std::vector<std::string> hosts,
                                      std::string prefix, asgi::EventLoop* loop)
+    : RedisChannelLayer(std::move(config), std::move(hosts),
+                        RedisLayerOptions{std::move(prefix), {}}, loop) {}
+
+RedisChannelLayer::RedisChannelLayer(LayerConfig config, std::vector<std::string> hosts,
+                                     RedisLayerOptions options, asgi::EventLoop* loop)
     : ChannelLayer(std::move(config)) {
   if (loop == nullptr) loop = asgi::EventLoop::current();
   if (loop == nullptr) {
@@ -275,13 +385,14 @@ RedisChannelLayer::RedisChannelLayer(LayerConfig config, std::vector<std::string
         "RedisChannelLayer needs an event loop: create it on a running loop or pass one (one "
         "layer per worker loop)");
   }
-  impl_ = std::make_unique<Impl>(config_, std::move(hosts), std::move(prefix), *loop);
+  impl_ = std::make_unique<Impl>(config_, std::move(hosts), std::move(options), *loop);
 }
 
 RedisChannelLayer::~RedisChannelLayer() = default;
 
 const std::string& RedisChannelLayer::client_prefix() const { return impl_->client_prefix_; }
 const std::string& RedisChannelLayer::prefix() const { return impl_->prefix_; }
+bool RedisChannelLayer::encrypted() const { return impl_->fernet_.has_value(); }
 std::size_t RedisChannelLayer::shard_count() const { return impl_->shards_.size(); }
 RedisCounters RedisChannelLayer::counters() const { return *impl_->counters_; }
 void RedisChannelLayer::set_wall_clock(std::function<double()> clock) {
@@ -293,6 +404,7 @@ std::string RedisChannelLayer::new_channel(std::string_view prefix) {
 }
 
 Task<void> RedisChannelLayer::send(std::string channel, asgi::Value message) {
+  const auto started = std::chrono::steady_clock::now();
   require_valid_channel_name(channel);
   require_message(message);
   Impl& impl = *impl_;
@@ -306,7 +418,7 @@ Task<void> RedisChannelLayer::send(std::string channel, asgi::Value message) {
   // every shard, so both land. General channels: round robin, as channels_redis does.
   std::size_t shard = specific ? wire::consistent_hash(non_local, impl.shards_.size())
                                : impl.next_round_robin(impl.send_rr_);
-  std::string member = wire::serialize(message);
+  std::string member = impl.encode(message);
   std::size_t capacity = config_.capacity_for(channel);
 
   // (Pipelines are built as named locals: GCC 12 miscompiles braced lists inside co_await.)
@@ -324,6 +436,7 @@ Task<void> RedisChannelLayer::send(std::string channel, asgi::Value message) {
   add_cmds.push_back({"EXPIRE", key, std::to_string(config_.expiry.count())});
   auto added = co_await impl.commands(shard).execute_pipeline(std::move(add_cmds));
   checked(added[0]);
+  observe_since("send", started);
 }
 
 Task<asgi::Value> RedisChannelLayer::receive(std::string channel) {
@@ -370,8 +483,11 @@ Task<asgi::Value> RedisChannelLayer::receive(std::string channel) {
     if (!*alive) throw LayerUnavailable("the Redis channel layer was closed");
     impl.give_back(shard, std::move(conn));
     try {
-      co_return wire::take_routing(wire::deserialize(member)).message;
+      co_return wire::take_routing(impl.decode(member)).message;
     } catch (const wire::WireError&) {
+      ++impl.counters_->decode_errors;
+      throw;
+    } catch (const FernetError&) {
       ++impl.counters_->decode_errors;
       throw;
     }
@@ -379,6 +495,7 @@ Task<asgi::Value> RedisChannelLayer::receive(std::string channel) {
 }
 
 Task<void> RedisChannelLayer::group_add(std::string group, std::string channel) {
+  const auto started = std::chrono::steady_clock::now();
   require_valid_group_name(group);
   require_valid_channel_name(channel);
   Impl& impl = *impl_;
@@ -389,9 +506,11 @@ Task<void> RedisChannelLayer::group_add(std::string group, std::string channel) 
   cmds.push_back({"EXPIRE", key, std::to_string(config_.group_expiry.count())});
   auto replies = co_await impl.commands(shard).execute_pipeline(std::move(cmds));
   checked(replies[0]);
+  observe_since("group_add", started);
 }
 
 Task<void> RedisChannelLayer::group_discard(std::string group, std::string channel) {
+  const auto started = std::chrono::steady_clock::now();
   require_valid_group_name(group);
   require_valid_channel_name(channel);
   Impl& impl = *impl_;
@@ -399,11 +518,21 @@ Task<void> RedisChannelLayer::group_discard(std::string group, std::string chann
   std::vector<std::string> cmd{"ZREM", wire::group_key(impl.prefix_, group), std::move(channel)};
   auto replies = co_await impl.commands(shard).execute(std::move(cmd));
   checked(replies[0]);
+  observe_since("group_discard", started);
 }
 
+// Local members get their copy through Redis too, like everyone else's. Handing it to them
+// directly would let it overtake messages already waiting in this process's queue (from Python
+// or other laurel processes, or this process's own earlier send()), which channels_redis
+// delivers in score order; it would also skip the per-queue capacity check that decides whether
+// channels_redis drops a copy. The membership is in Redis, so the round trips stay anyway; what
+// laurel saves instead is per member: one copy per process, decoded once and handed to every
+// local listener as the same object, and a receive loop that drains its queue in batches.
 Task<void> RedisChannelLayer::group_send(std::string group, asgi::Value message) {
+  const auto started = std::chrono::steady_clock::now();
   require_valid_group_name(group);
   require_message(message);
+  metrics::count_group_send();
   Impl& impl = *impl_;
   auto alive = impl.alive();
   const std::size_t shards = impl.shards_.size();
@@ -451,7 +580,7 @@ Task<void> RedisChannelLayer::group_send(std::string group, asgi::Value message)
     for (std::size_t i : indexes) {
       asgi::Value copy = message;
       copy[wire::kChannelKey] = asgi::Value(std::move(targets[i].channels));
-      eval.push_back(wire::serialize(copy));
+      eval.push_back(impl.encode(copy));
     }
     for (std::size_t i : indexes) eval.push_back(std::to_string(targets[i].capacity));
     eval.push_back(wire::format_score(impl.now()));
@@ -462,9 +591,11 @@ Task<void> RedisChannelLayer::group_send(std::string group, asgi::Value message)
     const RedisReply& skipped = checked(replies.back());
     if (skipped.integer > 0) impl.counters_->group_send_skipped_full += skipped.integer;
   }
+  observe_since("group_send", started);
 }
 
 Task<void> RedisChannelLayer::flush() {
+  const auto started = std::chrono::steady_clock::now();
   Impl& impl = *impl_;
   auto alive = impl.alive();
   for (std::size_t shard = 0; shard < impl.shards_.size(); ++shard) {
@@ -474,6 +605,7 @@ Task<void> RedisChannelLayer::flush() {
     checked(replies[0]);
   }
   impl.inbox_->clear_buffers();
+  observe_since("flush", started);
 }
 
 ListeningPtr RedisChannelLayer::listen(std::string channel,

@@ -18,6 +18,16 @@
 
 namespace laurel::channel_layer {
 
+// What a channels_redis CONFIG holds beyond the common LayerConfig and the hosts.
+struct RedisLayerOptions {
+  std::string prefix = "asgi";
+  // channels_redis's `symmetric_encryption_keys`: when not empty, stored message bodies are Fernet
+  // tokens, encrypted with the first secret and opened with any of them (rotation). Every process
+  // on the layer, Python or laurel, needs the same list. read_symmetric_keys_file() (fernet.h)
+  // reads one from a file, which keeps secrets off command lines.
+  std::vector<std::string> symmetric_encryption_keys;
+};
+
 class RedisChannelLayer final : public ChannelLayer {
  public:
   // `hosts`: redis:// or unix:// URLs; their order defines the shards, as in channels_redis's
@@ -25,6 +35,9 @@ class RedisChannelLayer final : public ChannelLayer {
   // for a bad URL or an empty host list, std::logic_error when there is no loop.
   RedisChannelLayer(LayerConfig config, std::vector<std::string> hosts,
                     std::string prefix = "asgi", asgi::EventLoop* loop = nullptr);
+  // The same with the other channels_redis options; throws std::invalid_argument as above.
+  RedisChannelLayer(LayerConfig config, std::vector<std::string> hosts, RedisLayerOptions options,
+                    asgi::EventLoop* loop = nullptr);
   // Pending operations fail with LayerUnavailable; listeners stop.
   ~RedisChannelLayer() override;
 
@@ -41,6 +54,7 @@ class RedisChannelLayer final : public ChannelLayer {
   // The per-process part of this layer's channel names (uuid4 hex, like channels_redis's).
   const std::string& client_prefix() const;
   const std::string& prefix() const;
+  bool encrypted() const;
   std::size_t shard_count() const;
   // Connection health for metrics.
   RedisCounters counters() const;

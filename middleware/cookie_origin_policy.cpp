@@ -1,6 +1,8 @@
 // middleware/cookie_origin_policy.cpp
 #include "middleware/cookie_origin_policy.h"
 
+#include "asgi/metrics.h"
+
 namespace laurel::middleware {
 
 CookieOriginPolicy::CookieOriginPolicy(asgi::ApplicationPtr inner,
@@ -14,6 +16,7 @@ std::optional<Denial> CookieOriginPolicy::process(asgi::Scope& scope) const {
   const asgi::Value* auth = scope.find("auth");
   bool by_cookie = auth != nullptr && auth->is_dict() && auth->get_string("method") == "session";
   if (!by_cookie || validator_->allows(origin_of(scope))) return std::nullopt;
+  metrics::count_auth_failure("origin");
   return Denial::forbidden("Origin not allowed for a cookie-authenticated WebSocket\n");
 }
 

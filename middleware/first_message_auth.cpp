@@ -3,6 +3,7 @@
 
 #include <deque>
 
+#include "asgi/metrics.h"
 #include "auth/jwt.h"
 #include "auth/revocation.h"
 #include "middleware/auth_middleware.h"
@@ -38,6 +39,7 @@ class FirstMessageState final : public asgi::Peer,
     std::weak_ptr<FirstMessageState> weak = weak_from_this();
     timer_ = loop_->call_later(deadline, [weak] {
       if (auto self = weak.lock(); self && !self->inner_ && !self->checking_) {
+        metrics::count_auth_failure("first_message_timeout");
         self->close(auth::kCloseUnauthorized, "authentication timeout");
       }
     });
@@ -54,10 +56,14 @@ class FirstMessageState final : public asgi::Peer,
       return;
     }
     auto token = frame.binary ? std::nullopt : authenticate_message_token(frame.data);
-    if (!token) return close(auth::kCloseUnauthorized, "authenticate first");
+    if (!token) {
+      metrics::count_auth_failure("first_message_missing");
+      return close(auth::kCloseUnauthorized, "authenticate first");
+    }
     auth::JwtResult result = auth::verify_jwt(*token, config_->signing_key(), config_->now());
     auto uid = result ? result.claims->user_pk() : std::nullopt;
     if (!uid || !config_->revoked->token_valid(*uid, static_cast<double>(result.claims->iat))) {
+      metrics::count_auth_failure("bad_token");
       return close(auth::kCloseUnauthorized, "invalid token");
     }
     checking_ = true;
@@ -85,6 +91,7 @@ class FirstMessageState final : public asgi::Peer,
     self->checking_ = false;
     if (self->real_ == nullptr || self->closed_) co_return;
     if (!user || !user->is_active) {
+      metrics::count_auth_failure("unknown_user");
       self->close(auth::kCloseUnauthorized, "invalid token");
       co_return;
     }

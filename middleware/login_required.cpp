@@ -1,6 +1,7 @@
 // middleware/login_required.cpp
 #include "middleware/login_required.h"
 
+#include "asgi/metrics.h"
 #include "middleware/auth_middleware.h"
 
 namespace laurel::middleware {
@@ -10,6 +11,7 @@ LoginRequired::LoginRequired(asgi::ApplicationPtr inner, std::string realm)
 
 std::optional<Denial> LoginRequired::process(asgi::Scope& scope) const {
   if (user_of(scope)->is_authenticated()) return std::nullopt;
+  metrics::count_auth_failure("not_authenticated");
   // RFC 6750 §3.1: no error code when the request carried no credentials at all.
   Denial denial = Denial::unauthorized("Bearer realm=\"" + realm_ + "\"",
                                        "{\"error\":\"not_authenticated\"}\n");

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "asgi/metrics.h"
+
 namespace laurel::middleware {
 namespace {
 
@@ -118,6 +120,7 @@ std::optional<Denial> OriginValidator::process(asgi::Scope& scope) const {
         "entry of the ProtocolTypeRouter");
   }
   if (allows(origin_of(scope))) return std::nullopt;
+  metrics::count_auth_failure("origin");
   return Denial::forbidden("Origin not allowed\n");
 }
 

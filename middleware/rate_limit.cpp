@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "asgi/metrics.h"
 #include "auth/endpoints.h"
 
 namespace laurel::middleware {
@@ -99,6 +100,7 @@ class LimitInstance final : public asgi::Instance, public asgi::Peer {
       double wait = std::max(username_.empty() ? 0 : limits_.usernames->retry_after(username_, now),
                              limits_.addresses->retry_after(address_key, now));
       auto seconds = static_cast<long long>(std::ceil(std::max(1.0, wait)));
+      metrics::count_auth_failure("rate_limited");
       return answer(429,
                     "{\"error\":\"rate_limited\",\"detail\":\"Too many failed logins. Try again "
                     "later.\",\"retry_after\":" + std::to_string(seconds) + "}\n",

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "asgi/metrics.h"
 #include "auth/jwt.h"
 #include "auth/revocation.h"
 #include "channel_layer/default_layer.h"
@@ -64,6 +65,7 @@ class GuardState final : public asgi::Peer, public std::enable_shared_from_this<
     auto uid = result ? result.claims->user_pk() : std::nullopt;
     if (!uid || *uid != user_id_ ||
         !config_->revoked->token_valid(*uid, static_cast<double>(result.claims->iat))) {
+      metrics::count_auth_failure("socket_bad_token");
       close_with(auth::kCloseUnauthorized, "invalid token");
       return true;
     }
@@ -100,7 +102,10 @@ class GuardState final : public asgi::Peer, public std::enable_shared_from_this<
       if (message.get_string("type") != auth::kSessionRevokedType) return;
       // Closing ends this registration; do it after the delivery call has returned.
       loop_->post([weak, reason = std::string(message.get_string("reason", "revoked"))] {
-        if (auto self = weak.lock()) self->close_with(auth::kCloseUnauthorized, reason);
+        if (auto self = weak.lock(); self && self->real_ != nullptr && !self->closed_) {
+          metrics::count_auth_failure("socket_revoked");
+          self->close_with(auth::kCloseUnauthorized, reason);
+        }
       });
     });
     spawn(join(shared_from_this()), [](std::exception_ptr) {});
@@ -132,6 +137,7 @@ class GuardState final : public asgi::Peer, public std::enable_shared_from_this<
     timer_ = loop_->call_later(delay, [this] {
       // The timer may fire early against an injected clock: re-check against it.
       if (expires_at_ && config_->now() < *expires_at_) return arm_expiry();
+      if (real_ != nullptr && !closed_) metrics::count_auth_failure("socket_token_expired");
       close_with(auth::kCloseTokenExpired, "token expired");
     });
   }

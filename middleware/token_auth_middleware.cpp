@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "asgi/metrics.h"
 #include "auth/encoding.h"
 #include "auth/jwt.h"
 #include "auth/model_backend.h"
@@ -65,6 +66,17 @@ Denial json_denial(int status, std::string www_authenticate, std::string_view er
                  {"www-authenticate", std::move(www_authenticate)},
                  {"cache-control", "no-store"}},
                 body.to_json() + "\n"};
+}
+
+// A refusal that is sent, counted under a short stable reason (docs/authentication.md).
+Denial counted(Denial denial, std::string_view reason) {
+  metrics::count_auth_failure(reason);
+  return denial;
+}
+
+std::optional<Denial> counted(std::optional<Denial> denial, std::string_view reason) {
+  if (denial) metrics::count_auth_failure(reason);
+  return denial;
 }
 
 Denial scheme_denial(std::string_view scheme, std::string_view realm) {
@@ -129,14 +141,19 @@ Task<std::optional<Denial>> TokenAuthMiddleware::from_jwt(asgi::Scope& scope,
                                                           std::string method) const {
   // HMAC over a few hundred bytes: cheap enough for the loop thread.
   auth::JwtResult result = auth::verify_jwt(token, config_->signing_key(), config_->now());
-  if (!result) co_return invalid_token_denial(options_.realm, result.error == auth::JwtError::kExpired);
+  if (!result) {
+    bool expired = result.error == auth::JwtError::kExpired;
+    co_return counted(invalid_token_denial(options_.realm, expired),
+                      expired ? "expired_token" : "bad_token");
+  }
   auto user_id = result.claims->user_pk();
   if (!user_id || !config_->revoked->token_valid(*user_id, static_cast<double>(result.claims->iat))) {
-    co_return invalid_token_denial(options_.realm, false);
+    co_return counted(invalid_token_denial(options_.realm, false),
+                      user_id ? "revoked_token" : "bad_token");
   }
   auto denial = co_await from_user_id(scope, loop, user_id, method,
                                       invalid_token_denial(options_.realm, false));
-  if (denial) co_return denial;
+  if (denial) co_return counted(std::move(denial), "unknown_user");
   scope["auth"]["expires_at"] = static_cast<double>(result.claims->exp);
   co_return std::nullopt;
 }
@@ -147,25 +164,28 @@ Task<std::optional<Denial>> TokenAuthMiddleware::resolve(asgi::Scope& scope,
   if (auto authorization = header_of(scope, "authorization")) {
     auto parts = split_whitespace(*authorization);
     if (!parts.empty() && options_.bearer && parts[0] == "Bearer") {  // simplejwt: case-sensitive
-      if (parts.size() != 2) co_return invalid_token_denial(options_.realm, false);
+      if (parts.size() != 2) co_return counted(invalid_token_denial(options_.realm, false), "bad_token");
       co_return co_await from_jwt(scope, loop, std::string(parts[1]), "bearer");
     }
     if (!parts.empty() && options_.drf_token && iequals(parts[0], "token")) {  // DRF: any case
-      if (parts.size() != 2) co_return scheme_denial("Token", options_.realm);
+      if (parts.size() != 2) co_return counted(scheme_denial("Token", options_.realm), "bad_drf_token");
       auto user_id = co_await config_->users->find_token_user(loop, std::string(parts[1]));
-      co_return co_await from_user_id(scope, loop, user_id, "token",
-                                      scheme_denial("Token", options_.realm));
+      auto denial = co_await from_user_id(scope, loop, user_id, "token",
+                                          scheme_denial("Token", options_.realm));
+      co_return counted(std::move(denial), "bad_drf_token");
     }
     if (!parts.empty() && options_.basic && iequals(parts[0], "basic")) {
       std::string_view scheme = scope.get_string("scheme");
       Denial refusal = scheme_denial("Basic", options_.realm);
-      if (scheme != "wss" && scheme != "https" && !options_.basic_without_tls) co_return refusal;
+      if (scheme != "wss" && scheme != "https" && !options_.basic_without_tls) {
+        co_return counted(std::move(refusal), "basic_without_tls");
+      }
       auto decoded = parts.size() == 2 ? auth::base64_decode(parts[1]) : std::nullopt;
       auto colon = decoded ? decoded->find(':') : std::string::npos;
-      if (colon == std::string::npos) co_return refusal;
+      if (colon == std::string::npos) co_return counted(std::move(refusal), "bad_basic");
       auth::UserPtr user = co_await config_->users->authenticate(
           loop, decoded->substr(0, colon), decoded->substr(colon + 1), config_->policy);
-      if (!user) co_return refusal;
+      if (!user) co_return refusal;  // counted by authenticate() (bad_password, unknown_user)
       scope["user"] = asgi::ObjectPtr(std::const_pointer_cast<auth::User>(user));
       scope["auth"] = asgi::Value{{"method", "basic"}, {"user_id", user->id}};
       co_return std::nullopt;
@@ -200,8 +220,9 @@ Task<std::optional<Denial>> TokenAuthMiddleware::resolve(asgi::Scope& scope,
   if (options_.ticket) {
     if (auto ticket = query_param(scope, "ticket")) {
       auto user_id = config_->tickets->redeem(*ticket, config_->now());
-      co_return co_await from_user_id(scope, loop, user_id, "ticket",
-                                      invalid_token_denial(options_.realm, false));
+      auto denial = co_await from_user_id(scope, loop, user_id, "ticket",
+                                          invalid_token_denial(options_.realm, false));
+      co_return counted(std::move(denial), "bad_ticket");
     }
   }
   co_return std::nullopt;

@@ -23,17 +23,20 @@
 
 namespace {
 
+// Shared with the command line (ProgramInfo) so createuser, token and check use the same files.
 constexpr const char* kDefaultDatabase = "laurel-demo.sqlite3";
+constexpr const char* kSecretKeyEnv = "LAUREL_SECRET_KEY";
+constexpr const char* kSecretKeySuffix = ".secret-key";
 
 // SECRET_KEY: --secret-key-file, else $LAUREL_SECRET_KEY, else a key generated on first run
 // and kept beside the database (mode 0600), so sessions and tokens survive restarts.
 std::string load_secret_key(const laurel::CliOptions& options, const std::string& database) {
   std::string path = options.secret_key_file;
   if (path.empty()) {
-    if (const char* env = std::getenv("LAUREL_SECRET_KEY"); env != nullptr && *env != '\0') {
+    if (const char* env = std::getenv(kSecretKeyEnv); env != nullptr && *env != '\0') {
       return env;
     }
-    path = database + ".secret-key";
+    path = database + kSecretKeySuffix;
   }
   if (std::ifstream in(path); in) {
     std::stringstream text;
@@ -92,5 +95,8 @@ int main(int argc, char** argv) {
   laurel::ProgramInfo info;
   info.description = "laurel chat demo: the Channels tutorial chat";
   info.ready_note = "(ws /ws/chat/<room>/ with login, /ws/echo/; POST /auth/token, /auth/login)";
+  info.default_database = kDefaultDatabase;
+  info.secret_key_env = kSecretKeyEnv;
+  info.secret_key_file_suffix = kSecretKeySuffix;
   return laurel::main(argc, argv, make_demo, info);
 }

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
+#include "channel_layer/fernet.h"
 #include "channel_layer/redis_wire.h"
 #include "redis_test_support.h"
 
@@ -211,6 +214,76 @@ TEST_F(RedisLayerTest, MessagesForAListenerArriveInOrderAcrossProcesses) {
   for (int i = 0; i < 20; ++i) run(loop_, sender->send(ch, {{"type", "n"}, {"i", i}}));
   ASSERT_TRUE(run_until(loop_, [&] { return seen.size() == 20; }));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[i], i);
+}
+
+
+// A backlog in the process queue is drained with ZPOPMIN <count>, not one BZPOPMIN per message,
+// in score order, and nothing is left parked in $inflight.
+TEST_F(RedisLayerTest, ABacklogDrainsInOrderInBatches) {
+  auto receiver = make_layer();
+  auto sender = make_layer();
+  std::string ch = receiver->new_channel();
+  for (int i = 0; i < 90; ++i) run(loop_, sender->send(ch, {{"type", "n"}, {"i", i}}));
+  auto calls = [&](const std::string& command) {
+    std::string info = raw({"INFO", "commandstats"}).str;
+    auto at = info.find("cmdstat_" + command + ":calls=");
+    return at == std::string::npos ? 0L : std::stol(info.substr(at + command.size() + 15));
+  };
+  long blocking_before = calls("bzpopmin");
+  std::vector<std::int64_t> seen;
+  auto registration = receiver->listen(ch, [&](const asgi::Value& m) { seen.push_back(m["i"].as_int()); });
+  ASSERT_TRUE(run_until(loop_, [&] { return seen.size() == 90; }));
+  for (int i = 0; i < 90; ++i) EXPECT_EQ(seen[i], i);
+  // 90 messages: two batches of at most 64, then the loop blocks once for the next message.
+  EXPECT_LE(calls("bzpopmin") - blocking_before, 2);
+  std::string key = "asgi" + std::string(wire::non_local_name(ch));
+  EXPECT_EQ(raw({"ZCARD", key}).integer, 0);
+  EXPECT_EQ(raw({"EXISTS", wire::inflight_key(key)}).integer, 0);
+}
+
+// symmetric_encryption_keys: bodies are Fernet tokens of the msgpack channels_redis would store,
+// a layer with the old key second still reads them, and one without the key drops them (counted).
+TEST_F(RedisLayerTest, EncryptedLayersStoreFernetTokensAndRotateKeys) {
+  RedisLayerOptions enc;
+  enc.symmetric_encryption_keys = {"new-secret", "old-secret"};
+  auto writer = std::make_unique<RedisChannelLayer>(LayerConfig{}, std::vector<std::string>{server_->url()},
+                                                    enc, &loop_);
+  EXPECT_TRUE(writer->encrypted());
+  asgi::Value message = {{"type", "secret"}, {"v", 7}};
+  run(loop_, writer->send("sealed", message));
+  RedisReply stored = raw({"ZRANGE", "asgisealed", "0", "-1"});
+  ASSERT_EQ(stored.elements.size(), 1u);
+  std::string token = stored.elements[0].str.substr(wire::kRandomPrefixBytes);
+  EXPECT_EQ(token.substr(0, 4), "gAAA");  // version byte 0x80, base64url
+  auto now = static_cast<std::uint64_t>(std::time(nullptr));
+  EXPECT_EQ(MultiFernet({"new-secret"}).decrypt(token, now, 70), wire::pack(message));
+
+  RedisLayerOptions rotated;
+  rotated.symmetric_encryption_keys = {"newer-secret", "new-secret"};
+  auto reader = std::make_unique<RedisChannelLayer>(LayerConfig{}, std::vector<std::string>{server_->url()},
+                                                    rotated, &loop_);
+  EXPECT_EQ(run(loop_, reader->receive("sealed")), message);
+
+  // Group fan-out to a listener, encrypted end to end.
+  std::string ch = reader->new_channel();
+  std::vector<asgi::Value> got;
+  auto registration = reader->listen(ch, [&](const asgi::Value& m) { got.push_back(m); });
+  run(loop_, reader->group_add("vault", ch));
+  run(loop_, writer->group_send("vault", message));
+  ASSERT_TRUE(run_until(loop_, [&] { return got.size() == 1; }));
+  EXPECT_EQ(got[0], message);
+
+  // A plain layer cannot read it: the message is dropped and counted, nothing crashes.
+  auto plain = make_layer();
+  std::string plain_ch = plain->new_channel();
+  std::vector<asgi::Value> plain_got;
+  auto plain_reg = plain->listen(plain_ch, [&](const asgi::Value& m) { plain_got.push_back(m); });
+  run(loop_, plain->group_add("vault2", plain_ch));
+  run(loop_, writer->group_send("vault2", message));
+  ASSERT_TRUE(run_until(loop_, [&] { return plain->counters().decode_errors == 1; }));
+  EXPECT_TRUE(plain_got.empty());
+  run(loop_, writer->send("sealed", message));
+  EXPECT_THROW(run(loop_, plain->receive("sealed")), wire::WireError);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -163,15 +164,18 @@ TEST(CommandLine, RedisRepeatsForShardsAndRejectsBadUrls) {
 }
 
 TEST(CommandLine, ApplicationFlagsReachCliOptions) {
+  // --config is read (tests/tools/config_file_test.cpp): it has to name a real file.
+  const std::string config = ::testing::TempDir() + "laurel-cli-test.toml";
+  std::ofstream(config, std::ios::trunc) << "# nothing set here\n";
   CliOptions o = serve({"--redis", "redis://127.0.0.1:6379/0", "--database", "db.sqlite3",
                         "--secret-key-file", "key.txt", "--allowed-hosts", "a.example,b.example",
-                        "--metrics", "127.0.0.1:9100", "--config", "laurel.toml", "--log-fmt", "%(message)s"});
+                        "--metrics", "127.0.0.1:9100", "--config", config, "--log-fmt", "%(message)s"});
   EXPECT_EQ(o.redis_urls, (std::vector<std::string>{"redis://127.0.0.1:6379/0"}));
   EXPECT_EQ(o.database, "db.sqlite3");
   EXPECT_EQ(o.secret_key_file, "key.txt");
   EXPECT_EQ(o.allowed_hosts, (std::vector<std::string>{"a.example", "b.example"}));
   EXPECT_EQ(o.metrics, "127.0.0.1:9100");
-  EXPECT_EQ(o.config_file, "laurel.toml");
+  EXPECT_EQ(o.config_file, config);
   EXPECT_EQ(o.log_fmt, "%(message)s");
 }
 

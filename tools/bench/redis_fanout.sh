@@ -11,7 +11,10 @@
 #
 #   tools/bench/redis_fanout.sh [--duration 10] [--warmup 2] [--members 1000] [--processes 4]
 #                               [--inflight 8] [--servers laurel,daphne] [--build-dir build/release]
-#                               [--no-build] [--chat path/to/laurel-chat]
+#                               [--no-build] [--chat path/to/laurel-chat] [--monitor SECONDS]
+#
+# --monitor N keeps N seconds of `redis-cli monitor`, starting about 3 s after the warm-up began, in
+# BUILD_DIR/bench/redis_fanout-<server>.monitor (what each publish costs in Redis commands).
 #
 # Every run is bounded by --duration and a message cap, and by `timeout`; everything started here
 # (redis-server, servers) is stopped by pid on exit. Results: one JSON line per server on stdout
@@ -30,6 +33,7 @@ BUILD_DIR="$ROOT/build/release"
 BUILD=1
 CHAT_OVERRIDE=""
 MAX_MESSAGES=200000  # publishes per run, whatever the duration
+MONITOR=0            # seconds of `redis-cli monitor` to keep per server (profiling)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,8 +45,9 @@ while [ $# -gt 0 ]; do
     --servers) SERVERS="$2"; shift 2 ;;
     --build-dir) BUILD_DIR="$(cd "$ROOT" && realpath -m "$2")"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --monitor) MONITOR="$2"; shift 2 ;;
     --chat) CHAT_OVERRIDE="$(realpath "$2")"; shift 2 ;;  # another laurel-chat (e.g. a sanitizer build)
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "redis_fanout.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +80,25 @@ stop_all() {
   PIDS=()
 }
 cleanup() { stop_all; rm -rf "$WORK"; }
+
+# Commands redis-server has run so far (INFO commandstats): round trips the layers cost.
+redis_calls() {
+  redis-cli -p "$REDIS_PORT" info commandstats |
+    sed -n 's/^cmdstat_[^:]*:calls=\([0-9]*\),.*/\1/p' | awk '{n += $1} END {print n + 0}'
+}
+
+# CPU seconds (user + system) used so far by the given pids and their children that exited
+# (daphne forks nothing; laurel-chat runs one worker): where the time went during a run.
+cpu_seconds() {
+  local pid total=0 ticks
+  ticks="$(getconf CLK_TCK)"
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    # Fields after the ")" of the command name: utime is 14th, stime 15th of the whole line.
+    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f", t / hz }'
+}
 trap cleanup EXIT
 
 free_port() {
@@ -103,15 +127,18 @@ start_redis() {
 }
 
 PORTS=()
+SERVER_PIDS=()
 start_laurel() {
   local i port pid
   PORTS=()
+  SERVER_PIDS=()
   for i in $(seq 1 "$PROCESSES"); do
     port="$(free_port)"
     (cd "$WORK" && exec "$CHAT" -b 127.0.0.1 -p "$port" --workers 1 -v 0 --redis "$REDIS_URL" \
       --database "$WORK/users.sqlite3" >"$WORK/laurel-$i.out" 2>"$WORK/laurel-$i.err") &
     pid=$!
     PIDS+=("$pid")
+    SERVER_PIDS+=("$pid")
     wait_port "$port" "$pid"
     PORTS+=("$port")
   done
@@ -129,6 +156,7 @@ start_laurel() {
 start_daphne() {
   local i port pid
   PORTS=()
+  SERVER_PIDS=()
   for i in $(seq 1 "$PROCESSES"); do
     port="$(free_port)"
     (cd "$ROOT/tests/interop/daphne_chat" &&
@@ -138,6 +166,7 @@ start_daphne() {
       >"$WORK/daphne-$i.out" 2>&1) &
     pid=$!
     PIDS+=("$pid")
+    SERVER_PIDS+=("$pid")
     wait_port "$port" "$pid"
     PORTS+=("$port")
   done
@@ -157,13 +186,33 @@ run_one() {
     *) log "unknown server $server"; return 1 ;;
   esac
   ports="$(IFS=,; echo "${PORTS[*]}")"
+  local cpu0 rcpu0 cpu1 rcpu1 load_before calls0 calls1
+  cpu0="$(cpu_seconds "${SERVER_PIDS[@]}")"
+  rcpu0="$(cpu_seconds "$REDIS_PID")"
+  calls0="$(redis_calls)"
+  load_before="$(cut -d' ' -f1 /proc/loadavg)"
+  if [ "$MONITOR" != 0 ]; then
+    # Starts after the sockets are open (they take a while); bounded by timeout.
+    (sleep "$WARMUP"; sleep 3; exec timeout "$MONITOR" redis-cli -p "$REDIS_PORT" monitor \
+      >"$BUILD_DIR/bench/redis_fanout-$server.monitor" 2>/dev/null) &
+    PIDS+=("$!")
+  fi
   log "$server: $PROCESSES processes on ports $ports, redis on $REDIS_PORT; $MEMBERS members"
   # Wall-clock bound: opening the sockets, warm-up, the measured window and a margin.
   line="$(timeout $((120 + ${DURATION%.*} + ${WARMUP%.*})) "$LOADGEN" broadcast --ports "$ports" \
     --connections $((MEMBERS - 1)) --format chat-json --path /ws/chat/bench/ \
     --inflight "$INFLIGHT" --duration "$DURATION" --warmup "$WARMUP" \
     --messages "$MAX_MESSAGES" --concurrency 100 --open-timeout 60 "${AUTH_ARGS[@]}")"
-  line="${line%\}},\"server\":\"$server\",\"processes\":$PROCESSES,\"members\":$MEMBERS,\"load1\":\"$(cut -d' ' -f1 /proc/loadavg)\"}"
+  cpu1="$(cpu_seconds "${SERVER_PIDS[@]}")"
+  rcpu1="$(cpu_seconds "$REDIS_PID")"
+  calls1="$(redis_calls)"
+  # server_cpu_s / redis_cpu_s: CPU seconds the servers / redis-server used while the load ran
+  # (sockets opening, warm-up and measured window); load1 before and after the run.
+  line="${line%\}},\"server\":\"$server\",\"processes\":$PROCESSES,\"members\":$MEMBERS"
+  line+=",\"server_cpu_s\":$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b-a}')"
+  line+=",\"redis_cpu_s\":$(awk -v a="$rcpu0" -v b="$rcpu1" 'BEGIN{printf "%.2f", b-a}')"
+  line+=",\"redis_commands\":$((calls1 - calls0))"
+  line+=",\"load1_before\":\"$load_before\",\"load1\":\"$(cut -d' ' -f1 /proc/loadavg)\"}"
   echo "$line"
   echo "$line" >>"$RESULTS"
   LINES[$server]="$line"
@@ -174,14 +223,14 @@ IFS=, read -r -a SERVER_LIST <<<"$SERVERS"
 for s in "${SERVER_LIST[@]}"; do run_one "$s"; done
 
 echo
-echo "| server | processes | members | deliveries/s | p50 ms | p99 ms | connections | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| server | processes | members | deliveries/s | p50 ms | p99 ms | server CPU s | redis CPU s | load1 | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for s in "${SERVER_LIST[@]}"; do
   "$PYTHON" - "${LINES[$s]}" <<'EOF'
 import json, sys
 r = json.loads(sys.argv[1])
-print("| %s | %d | %d | %.0f | %.1f | %.1f | %d | %d |" % (
+print("| %s | %d | %d | %.0f | %.1f | %.1f | %.2f | %.2f | %s | %d |" % (
     r["server"], r["processes"], r["members"], r["msgs_per_sec"], r["p50_us"] / 1000,
-    r["p99_us"] / 1000, r["connections"], r["errors"]))
+    r["p99_us"] / 1000, r["server_cpu_s"], r["redis_cpu_s"], r["load1"], r["errors"]))
 EOF
 done

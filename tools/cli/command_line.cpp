@@ -6,12 +6,14 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
 
 #include "channel_layer/redis_address.h"
+#include "tools/cli/config_file.h"
 #include "tools/cli/endpoint_string.h"
 
 namespace laurel::cli {
@@ -139,6 +141,11 @@ void add_app_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
         }
       })
       ->group("Application");
+  cmd.add_option("--redis-key-file", o.redis_key_file,
+                 "File of channels_redis symmetric_encryption_keys, one per line (the first "
+                 "encrypts); default: messages in Redis are not encrypted")
+      ->check(CLI::ExistingFile)
+      ->group("Application");
   cmd.add_option("--database", o.database,
                  "User database (a SQLite file; a Django project's db.sqlite3 works)")
       ->group("Application");
@@ -152,7 +159,10 @@ void add_app_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
   cmd.add_option("--metrics", o.metrics,
                  "Prometheus metrics and /healthz: host:port (own listener) or /path; default: off")
       ->group("Application");
-  cmd.add_option("--config", o.config_file, "Configuration file")->group("Application");
+  cmd.add_option("--config", o.config_file,
+                 "TOML file setting any of these flags (keys: the long flag names; also "
+                 "LAUREL_CONFIG); see docs/configuration.md")
+      ->group("Application");
 }
 
 void add_serve_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
@@ -391,28 +401,148 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// Flags whose one value is a comma-separated list: an array in the config file is joined.
+bool is_comma_list(const std::string& name) {
+  return name == "allowed-hosts" || name == "trusted-proxies";
+}
+
+// One CLI11 parser with every command and the variables its flags write into. Built afresh for
+// each parse, since CLI11 keeps what it parsed.
+struct CommandLine {
+  CliOptions options;
+  ServeWords words;
+  CLI::App app;
+  CLI::App* serve = nullptr;
+  std::vector<std::pair<CLI::App*, std::shared_ptr<Subcommand>>> commands;
+
+  CommandLine(const std::string& program, const std::string& description)
+      : app{description.empty() ? "laurel protocol server" : description, program} {
+    app.require_subcommand(0, 1);
+    app.footer("With no command, `" + program + "` serves. See `" + program +
+               " serve --help` for every flag.");
+    serve = app.add_subcommand("serve", "Serve the application (the default command)");
+    add_serve_options(*serve, options, words);
+    serve->footer(
+        "Every flag --some-flag can also be set by the environment variable LAUREL_SOME_FLAG or "
+        "by the key some-flag (or some_flag) in the TOML file named by --config or "
+        "LAUREL_CONFIG. A flag on the command line wins over the environment, which wins over "
+        "the file. See docs/configuration.md.");
+    for (auto& command : all_subcommands()) {
+      CLI::App* cmd = app.add_subcommand(command->name(), command->summary());
+      add_app_options(*cmd, options, words);
+      command->add_options(*cmd);
+      commands.emplace_back(cmd, std::move(command));
+    }
+  }
+
+  // Throws what CLI11 throws (help, errors).
+  void parse(const std::string& program, const std::vector<std::string>& args) {
+    std::vector<std::string> storage;
+    storage.reserve(args.size() + 1);
+    storage.push_back(program);
+    for (const auto& word : args) storage.push_back(word);
+    std::vector<char*> argv;
+    for (auto& s : storage) argv.push_back(s.data());
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  }
+
+  // The command that was parsed: `serve` unless another one was.
+  CLI::App* parsed_command() const {
+    for (const auto& [cmd, command] : commands) {
+      if (cmd->parsed()) return cmd;
+    }
+    return serve;
+  }
+};
+
+// The flags of `cmd` that the environment and the config file may set: all of serve's; of the
+// other commands only the application flags they share with serve (a variable must not turn
+// every `createuser` into a superuser). --help and --config are never among them.
+CommandFlags describe(const CLI::App* cmd, bool serve) {
+  CommandFlags out;
+  out.command = cmd->get_name();
+  for (const CLI::Option* opt : cmd->get_options()) {
+    if (opt->get_lnames().empty()) continue;  // positionals
+    const std::string& name = opt->get_lnames().front();
+    if (name == "help" || name == "help-all" || name == "config") continue;
+    if (!serve && opt->get_group() != "Application") continue;
+    FlagInfo flag;
+    flag.name = name;
+    flag.given = opt->count() > 0;
+    if (opt->get_items_expected_max() == 0) {
+      flag.kind = FlagKind::kSwitch;
+    } else if (is_comma_list(name)) {
+      flag.kind = FlagKind::kCommaList;
+    } else if (opt->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll ||
+               opt->get_items_expected_max() > 1) {
+      flag.kind = FlagKind::kRepeatable;
+    } else {
+      flag.kind = FlagKind::kValue;
+    }
+    out.flags.push_back(std::move(flag));
+  }
+  return out;
+}
+
+ParseResult exit_with(int code, std::string output) {
+  ParseResult result;
+  result.action = ParseResult::Action::kExit;
+  result.exit_code = code;
+  result.output = std::move(output);
+  return result;
+}
+
+// Parses `words` (the command's name first) with the words from the environment and the file
+// added right after the name, where the command's flags are parsed and before any `--`. Each
+// source is first checked on its own, so a wrong value is reported with where it came from.
+// Fills `line`, applying serve's rules when serve is the command; returns the exit on an error.
+std::optional<ParseResult> parse_with_sources(CommandLine& line, const std::string& program,
+                                              const std::string& description,
+                                              const std::vector<std::string>& words,
+                                              const std::vector<ConfigWords>& extra) {
+  std::map<std::string, std::string> origin_of;  // "--port" → "laurel.toml:3: key 'port'"
+  for (const auto& source : extra) {
+    origin_of[source.flag] = source.origin;
+    if (source.words.empty()) continue;
+    std::vector<std::string> probe_words = words;
+    probe_words.insert(probe_words.begin() + 1, source.words.begin(), source.words.end());
+    CommandLine probe(program, description);
+    try {
+      probe.parse(program, probe_words);
+    } catch (const CLI::ParseError& e) {
+      return exit_with(2, program + ": error: " + source.origin + ": " + one_line(e.what()));
+    }
+  }
+  std::vector<std::string> merged = words;
+  for (auto it = extra.rbegin(); it != extra.rend(); ++it) {
+    merged.insert(merged.begin() + 1, it->words.begin(), it->words.end());
+  }
+  try {
+    line.parse(program, merged);
+    line.options.allowed_hosts = split_list(line.words.allowed_hosts);
+    if (line.parsed_command() == line.serve) {
+      apply_serve_words(line.options, line.words, *line.serve);
+    }
+  } catch (const CLI::ParseError& e) {
+    return exit_with(2, program + ": error: " + one_line(e.what()) + " (see " + program +
+                            " serve --help)");
+  } catch (const FlagError& e) {
+    auto origin = origin_of.find(e.flag);
+    std::string where = origin == origin_of.end() ? "" : origin->second + ": ";
+    return exit_with(2, program + ": error: " + where + e.flag + ": " + e.message);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ParseResult parse_command_line(const std::vector<std::string>& args, const std::string& program,
                                const std::string& description) {
-  ParseResult result;
-  CliOptions& o = result.options;
-  ServeWords w;
+  return parse_command_line(args, program, description, process_environment());
+}
 
-  CLI::App app{description.empty() ? "laurel protocol server" : description, program};
-  app.require_subcommand(0, 1);
-  app.footer("With no command, `" + program + "` serves. See `" + program +
-             " serve --help` for every flag.");
-  CLI::App* serve = app.add_subcommand("serve", "Serve the application (the default command)");
-  add_serve_options(*serve, o, w);
-  std::vector<std::pair<CLI::App*, std::shared_ptr<Subcommand>>> commands;
-  for (auto& command : all_subcommands()) {
-    CLI::App* cmd = app.add_subcommand(command->name(), command->summary());
-    add_app_options(*cmd, o, w);
-    command->add_options(*cmd);
-    commands.emplace_back(cmd, std::move(command));
-  }
-
+ParseResult parse_command_line(const std::vector<std::string>& args, const std::string& program,
+                               const std::string& description, const EnvLookup& env) {
   // `prog -p 9000` and `prog` alone mean `prog serve ...`, as `daphne` takes flags directly.
   std::vector<std::string> words = args;
   const bool top_level_help = !words.empty() && (words[0] == "-h" || words[0] == "--help" ||
@@ -420,44 +550,69 @@ ParseResult parse_command_line(const std::vector<std::string>& args, const std::
   if (words.empty() || (words[0].size() > 1 && words[0][0] == '-' && !top_level_help)) {
     words.insert(words.begin(), "serve");
   }
-  std::vector<std::string> storage;
-  storage.reserve(words.size() + 1);
-  storage.push_back(program);
-  for (const auto& word : words) storage.push_back(word);
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
 
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-    for (auto& [cmd, command] : commands) {
-      if (!cmd->parsed()) continue;
-      o.command = command->name();
-      o.allowed_hosts = split_list(w.allowed_hosts);
+  // First the command line alone: help, unknown flags and bad values are answered from it, and
+  // it says which flags the environment and the file may still set.
+  std::vector<ConfigWords> extra;
+  std::vector<ConfigWords> serve_extra;  // another command checks serve's settings too
+  std::string config_path;
+  bool is_serve = true;
+  {
+    CommandLine first(program, description);
+    try {
+      first.parse(program, words);
+    } catch (const CLI::CallForHelp&) {
+      return exit_with(0, first.app.help());
+    } catch (const CLI::CallForAllHelp&) {
+      return exit_with(0, first.app.help("", CLI::AppFormatMode::All));
+    } catch (const CLI::ParseError& e) {
+      return exit_with(2, program + ": error: " + one_line(e.what()) + " (see " + program +
+                              " serve --help)");
+    }
+    config_path = first.options.config_file;
+    if (config_path.empty()) {
+      if (auto from_env = env ? env(kConfigEnv) : std::nullopt; from_env) config_path = *from_env;
+    }
+    CLI::App* cmd = first.parsed_command();
+    is_serve = cmd == first.serve;
+    try {
+      std::vector<CommandFlags> all{describe(first.serve, true)};
+      for (const auto& [sub, command] : first.commands) all.push_back(describe(sub, false));
+      std::optional<ConfigFile> file;
+      if (!config_path.empty()) file = load_config_file(config_path, all);
+      const ConfigFile* f = file ? &*file : nullptr;
+      extra = resolve_config(f, describe(cmd, is_serve), env);
+      if (!is_serve) serve_extra = resolve_config(f, all.front(), env);
+    } catch (const ConfigError& e) {
+      return exit_with(2, program + ": error: " + e.what());
+    }
+  }
+
+  CommandLine line(program, description);
+  if (auto error = parse_with_sources(line, program, description, words, extra)) return *error;
+  // `routes --config laurel.toml` checks the whole configuration, so a deployment can test a
+  // file before it restarts the server with it.
+  if (!is_serve && !serve_extra.empty()) {
+    CommandLine serve_check(program, description);
+    if (auto error = parse_with_sources(serve_check, program, description, {"serve"}, serve_extra)) {
+      return *error;
+    }
+  }
+
+  ParseResult result;
+  result.options = std::move(line.options);
+  result.options.config_file = config_path;
+  CLI::App* cmd = line.parsed_command();
+  if (cmd == line.serve) {
+    result.options.command = "serve";
+    result.action = ParseResult::Action::kServe;
+  } else {
+    for (auto& [sub, command] : line.commands) {
+      if (sub != cmd) continue;
+      result.options.command = command->name();
       result.action = ParseResult::Action::kCommand;
       result.command = command;
-      return result;
     }
-    o.command = "serve";
-    apply_serve_words(o, w, *serve);
-    o.allowed_hosts = split_list(w.allowed_hosts);
-    result.action = ParseResult::Action::kServe;
-  } catch (const CLI::CallForHelp&) {
-    result.action = ParseResult::Action::kExit;
-    result.exit_code = 0;
-    result.output = app.help();
-  } catch (const CLI::CallForAllHelp&) {
-    result.action = ParseResult::Action::kExit;
-    result.exit_code = 0;
-    result.output = app.help("", CLI::AppFormatMode::All);
-  } catch (const CLI::ParseError& e) {
-    result.action = ParseResult::Action::kExit;
-    result.exit_code = 2;
-    result.output = program + ": error: " + one_line(e.what()) + " (see " + program +
-                    " serve --help)";
-  } catch (const FlagError& e) {
-    result.action = ParseResult::Action::kExit;
-    result.exit_code = 2;
-    result.output = program + ": error: " + e.flag + ": " + e.message;
   }
   return result;
 }

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "channel_layer/fernet.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/endpoint_string.h"
 #include "tools/cli/redis_layers.h"
@@ -72,7 +73,16 @@ int main(int argc, char** argv, AppFactory make_app, ProgramInfo info) {
   }
 
   if (!parsed.options.redis_urls.empty()) {
-    cli::use_redis_layers(parsed.options.server, parsed.options.redis_urls);
+    std::vector<std::string> keys;
+    if (!parsed.options.redis_key_file.empty()) {
+      try {
+        keys = channel_layer::read_symmetric_keys_file(parsed.options.redis_key_file);
+      } catch (const std::exception& e) {
+        std::cerr << program << ": error: --redis-key-file: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    cli::use_redis_layers(parsed.options.server, parsed.options.redis_urls, std::move(keys));
   }
   const CliOptions& options = parsed.options;
   try {

@@ -30,6 +30,8 @@ struct CliOptions {
   // channels_redis's `hosts` order. laurel::main gives each worker loop its own RedisChannelLayer
   // on them (tools/cli/redis_layers.h); empty: the application's default layer.
   std::vector<std::string> redis_urls;
+  // --redis-key-file: channels_redis's symmetric_encryption_keys, one per line; empty: none.
+  std::string redis_key_file;
   std::string database;                    // --database path/to/db.sqlite3; empty: the app's default
   std::string secret_key_file;             // --secret-key-file; empty: the app's default
   std::vector<std::string> allowed_hosts;  // --allowed-hosts a,b (Django's ALLOWED_HOSTS)
@@ -46,6 +48,12 @@ struct ProgramInfo {
   std::string description = "laurel: a Django-Channels-compatible protocol server";
   // Appended to the "serving ..." line once the server listens, e.g. "(ws /ws/echo/)".
   std::string ready_note;
+
+  // Where the application keeps its users and signing key when --database / --secret-key-file
+  // are not given, so createuser, changepassword, token and check act on what `serve` uses.
+  std::string default_database;        // empty: those commands need --database
+  std::string secret_key_env;          // environment variable holding the key (read second)
+  std::string secret_key_file_suffix;  // key file beside the database, <database><suffix> (third)
 };
 
 // Parses argv, then serves or runs the subcommand. Returns the process exit status: 0 on a clean

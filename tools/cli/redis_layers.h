@@ -14,6 +14,8 @@ namespace laurel::cli {
 
 // Adds the per-worker hooks to `server` (hooks already there still run). `urls` are the shards,
 // already checked by the command line; the prefix and limits are channels_redis's defaults.
-void use_redis_layers(server::ServerConfig& server, std::vector<std::string> urls);
+// `encryption_keys`: channels_redis's symmetric_encryption_keys (empty: none).
+void use_redis_layers(server::ServerConfig& server, std::vector<std::string> urls,
+                      std::vector<std::string> encryption_keys = {});
 
 }  // namespace laurel::cli

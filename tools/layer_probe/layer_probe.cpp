@@ -5,7 +5,8 @@
 //   {"event":"sent"}                                    after a send / group_send
 //   {"event":"error","error":"..."}                     then exit status 1
 //
-// Usage: laurel-layer-probe REDIS_URL [--prefix P] COMMAND ...
+// Usage: laurel-layer-probe REDIS_URL [--prefix P] [--key-file F] COMMAND ...
+//   --key-file F: symmetric_encryption_keys, one secret per line (the first encrypts)
 //   listen-group GROUP [COUNT] [TIMEOUT_S]   group_add a fresh channel, print COUNT messages
 //   listen-channel [COUNT] [TIMEOUT_S]       print COUNT messages sent to a fresh channel
 //   group-send GROUP JSON                    group_send the JSON message
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "channel_layer/fernet.h"
 #include "channel_layer/redis_layer.h"
 #include "server/uv_loop.h"
 
@@ -102,7 +104,7 @@ Task<void> send_one(RedisChannelLayer& layer, bool group, std::string target, Va
 }
 
 int usage() {
-  std::cerr << "usage: laurel-layer-probe REDIS_URL [--prefix P] listen-group GROUP [COUNT] "
+  std::cerr << "usage: laurel-layer-probe REDIS_URL [--prefix P] [--key-file F] listen-group GROUP [COUNT] "
                "[TIMEOUT_S] | listen-channel [COUNT] [TIMEOUT_S] | group-send GROUP JSON | send "
                "CHANNEL JSON\n";
   return 2;
@@ -114,10 +116,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 2) return usage();
   std::string url = args[0];
-  std::string prefix = "asgi";
+  laurel::channel_layer::RedisLayerOptions options;
+  std::string key_file;
   std::size_t i = 1;
-  if (args[i] == "--prefix" && args.size() > i + 2) {
-    prefix = args[i + 1];
+  while (i + 2 < args.size() && (args[i] == "--prefix" || args[i] == "--key-file")) {
+    (args[i] == "--prefix" ? options.prefix : key_file) = args[i + 1];
     i += 2;
   }
   std::string command = args[i++];
@@ -127,7 +130,10 @@ int main(int argc, char** argv) {
 
   laurel::server::UvLoop loop;
   try {
-    RedisChannelLayer layer({}, {url}, prefix, &loop);
+    if (!key_file.empty()) {
+      options.symmetric_encryption_keys = laurel::channel_layer::read_symmetric_keys_file(key_file);
+    }
+    RedisChannelLayer layer({}, {url}, options, &loop);
     auto on_error = [&](std::exception_ptr e) {
       try {
         std::rethrow_exception(e);
