@@ -6,6 +6,8 @@ connections, and on stop sends SIGTERM and checks that the process exited 0 with
 and that its stderr holds no sanitizer report.
 """
 
+import http.client
+import json
 import os
 import re
 import signal
@@ -27,6 +29,21 @@ BIND_RETRIES = 5
 
 class ServerError(AssertionError):
     pass
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=20):
+    """One HTTP request to 127.0.0.1:port; a dict or list body goes as JSON, bytes as they are.
+    Returns (status, headers, payload bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+    all_headers = {"Content-Type": "application/json"} if data is not None else {}
+    all_headers.update(headers or {})
+    try:
+        conn.request(method, path, body=data, headers=all_headers)
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
+    finally:
+        conn.close()
 
 
 def free_port(host="127.0.0.1"):

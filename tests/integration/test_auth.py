@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import base64
 import hashlib
-import http.client
 import json
 import os
 import secrets
@@ -33,7 +32,7 @@ sys.path.insert(0, HERE)
 import websockets  # noqa: E402  (python3-websockets)
 import websockets.exceptions  # noqa: E402
 
-from laurel_server import LaurelServer  # noqa: E402
+from laurel_server import http_request, LaurelServer  # noqa: E402
 
 BINARY = None  # set from --binary
 USERNAME = "tester"
@@ -85,15 +84,7 @@ class AuthServer:
 
     # --- HTTP ---
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
-        data = json.dumps(body).encode() if isinstance(body, dict) else body
-        all_headers = {"Content-Type": "application/json"} if data is not None else {}
-        all_headers.update(headers or {})
-        conn.request(method, path, body=data, headers=all_headers)
-        resp = conn.getresponse()
-        payload = resp.read()
-        conn.close()
-        return resp.status, resp.getheaders(), payload
+        return http_request(self.server.port, method, path, body, headers, TIMEOUT)
 
     def post_json(self, path, body, headers=None):
         status, resp_headers, payload = self.request("POST", path, body, headers)

@@ -16,7 +16,6 @@ Run through run.py, which sets BINARY:
 """
 
 import asyncio
-import http.client
 import json
 import os
 import secrets
@@ -34,7 +33,8 @@ sys.path.insert(0, HERE)
 import websockets  # noqa: E402  (python3-websockets)
 import websockets.exceptions  # noqa: E402
 
-from laurel_server import SANITIZER_PATTERNS, LaurelServer, server_env  # noqa: E402
+from laurel_server import (http_request, SANITIZER_PATTERNS, LaurelServer,  # noqa: E402
+                           server_env)
 
 BINARY = None  # set by run.py
 TIMEOUT = 20
@@ -85,15 +85,7 @@ class ServerClient:
         self.server = server
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
-        data = json.dumps(body).encode() if body is not None else None
-        all_headers = {"Content-Type": "application/json"} if data is not None else {}
-        all_headers.update(headers or {})
-        conn.request(method, path, body=data, headers=all_headers)
-        resp = conn.getresponse()
-        payload = resp.read()
-        conn.close()
-        return resp.status, resp.getheaders(), payload
+        return http_request(self.server.port, method, path, body, headers, TIMEOUT)
 
     def token(self, username, password):
         status, _, payload = self.request("POST", "/auth/token",

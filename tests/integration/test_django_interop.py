@@ -13,7 +13,6 @@ database and one SECRET_KEY:
 """
 
 import asyncio
-import http.client
 import json
 import os
 import re
@@ -31,7 +30,8 @@ sys.path.insert(0, HERE)
 import websockets  # noqa: E402  (python3-websockets)
 import websockets.exceptions  # noqa: E402
 
-from laurel_server import LaurelServer, SANITIZER_PATTERNS, server_env  # noqa: E402
+from laurel_server import (http_request, LaurelServer, SANITIZER_PATTERNS,  # noqa: E402
+                           server_env)
 
 BINARY = None  # set by run.py
 PYTHON = "/usr/bin/python3"  # Debian's, with Debian's Django
@@ -152,15 +152,7 @@ class DjangoSessionsEndToEnd(unittest.TestCase):
         return "http://127.0.0.1:%d" % self.server.port
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
-        data = json.dumps(body).encode() if body is not None else None
-        all_headers = {"Content-Type": "application/json"} if data is not None else {}
-        all_headers.update(headers or {})
-        conn.request(method, path, body=data, headers=all_headers)
-        resp = conn.getresponse()
-        payload = resp.read()
-        conn.close()
-        return resp.status, resp.getheaders(), payload
+        return http_request(self.server.port, method, path, body, headers, TIMEOUT)
 
     def auth_failures(self):
         status, _, payload = self.request("GET", METRICS_PATH)

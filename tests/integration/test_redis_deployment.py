@@ -157,18 +157,22 @@ async def echo_once(url):
         return await asyncio.wait_for(ws.recv(), 10)
 
 
-def python_group_send(redis_url, group, message):
+def python_group_send(redis_url, group, message, encryption_keys=()):
     """channels_redis's group_send from a separate Python process, as a Django view would."""
     script = (
         "import sys, json\n"
         "from django.conf import settings\n"
+        "config = {'hosts': [sys.argv[1]]}\n"
+        "keys = json.loads(sys.argv[4])\n"
+        "if keys: config['symmetric_encryption_keys'] = keys\n"
         "settings.configure(CHANNEL_LAYERS={'default': {'BACKEND': "
-        "'channels_redis.core.RedisChannelLayer', 'CONFIG': {'hosts': [sys.argv[1]]}}})\n"
+        "'channels_redis.core.RedisChannelLayer', 'CONFIG': config}})\n"
         "from asgiref.sync import async_to_sync\n"
         "from channels.layers import get_channel_layer\n"
         "async_to_sync(get_channel_layer().group_send)(sys.argv[2], json.loads(sys.argv[3]))\n"
     )
-    p = subprocess.run([PYTHON, "-c", script, redis_url, group, json.dumps(message)],
+    p = subprocess.run([PYTHON, "-c", script, redis_url, group, json.dumps(message),
+                        json.dumps(list(encryption_keys))],
                        capture_output=True, timeout=60)
     if p.returncode != 0:
         raise AssertionError("group_send failed: " + p.stderr.decode("utf-8", "replace")[-3000:])
@@ -224,6 +228,38 @@ class RedisGroupSendFromPython(RedisDeploymentTestCase):
                 return await recv_json(ws)
         self.assertEqual(run_async(go()), {"message": "from django \u2713", "user": "a-view"})
         self.assertIn("channel layer: redis on", server.stderr())
+
+
+class RedisEncryptedLayer(RedisDeploymentTestCase):
+    def test_encrypted_group_send_from_python_reaches_laurel_started_with_a_key_file(self):
+        redis = self.redis()
+        keydir = tempfile.mkdtemp(prefix="laurel-layer-keys-")
+        self.cleanups.append(lambda: shutil.rmtree(keydir, ignore_errors=True))
+        keyfile = os.path.join(keydir, "layer.keys")
+        with open(keyfile, "w") as f:
+            f.write("# channels_redis symmetric_encryption_keys, first one encrypts\n"
+                    "new-layer-secret\nold-layer-secret\n")
+        server = self.laurel([redis.url], extra=["--redis-key-file", keyfile])
+        token = access_token(demo_password(server), port=server.port)
+
+        async def go():
+            async with websockets.connect(server.ws_url("/ws/chat/vault/"), ping_interval=None,
+                                          extra_headers=bearer(token)) as ws:
+                # Django holds the keys in the other order: laurel must open what it encrypts
+                # with a key that is second in laurel's list.
+                await asyncio.get_running_loop().run_in_executor(
+                    None, python_group_send, redis.url, "chat_vault",
+                    {"type": "chat.message", "message": "sealed", "user": "a-view"},
+                    ["old-layer-secret", "new-layer-secret"])
+                return await recv_json(ws)
+        self.assertEqual(run_async(go()), {"message": "sealed", "user": "a-view"})
+        self.assertIn("messages encrypted", server.stderr())
+
+    def test_a_missing_key_file_is_a_usage_error(self):
+        p = subprocess.run([BINARY, "--redis", "redis://127.0.0.1:1/0", "--redis-key-file",
+                            "/nonexistent/layer.keys"], capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--redis-key-file", p.stderr.decode())
 
 
 @unittest.skipUnless(os.path.isdir(DAPHNE_PROJECT), "tests/interop/daphne_chat not there")

@@ -35,6 +35,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import cpu_ticks, free_port, log  # noqa: E402  (the benchmark's shared helpers)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build", "release")
 OUT = os.path.join(ROOT, "build", "bench")
@@ -45,25 +48,6 @@ PBKDF2_ITERATIONS = 1_000_000  # Django 5.2's default, and laurel's: no rehash o
 LOGIN_TIMEOUT = 400  # seconds one login may take: 50 queue for a few hashing threads, and a
 # busy machine hashes slowly; the storm waits for them so the next phase runs beside none
 PRIORITY = ["nice", "-n", "-10"] if os.geteuid() == 0 else []
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except OSError:
-        return 0
 
 
 def django_pbkdf2(password):
