@@ -10,6 +10,7 @@
 #include <string>
 
 #include "asgi/routing.h"
+#include "route_test_apps.h"
 #include "tools/cli/routes_command.h"
 
 namespace laurel::cli {
@@ -18,15 +19,7 @@ namespace {
 using asgi::path;
 using asgi::re_path;
 
-class Leaf final : public asgi::Application {
- public:
-  explicit Leaf(std::string name) : name_(std::move(name)) {}
-  std::unique_ptr<asgi::Instance> start(asgi::Scope, asgi::Peer&) override { return nullptr; }
-  std::string name() const override { return name_; }
-
- private:
-  std::string name_;
-};
+using test::Leaf;
 
 asgi::ApplicationPtr small_app(const CliOptions&) {
   auto leaf = [](std::string n) { return std::make_shared<Leaf>(std::move(n)); };

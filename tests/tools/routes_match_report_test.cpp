@@ -8,6 +8,7 @@
 #include <string>
 
 #include "asgi/routing.h"
+#include "route_test_apps.h"
 #include "middleware/middleware.h"
 #include "tools/cli/route_match_report.h"
 
@@ -17,15 +18,7 @@ namespace {
 using asgi::path;
 using asgi::re_path;
 
-class Leaf final : public asgi::Application {
- public:
-  explicit Leaf(std::string name) : name_(std::move(name)) {}
-  std::unique_ptr<asgi::Instance> start(asgi::Scope, asgi::Peer&) override { return nullptr; }
-  std::string name() const override { return name_; }
-
- private:
-  std::string name_;
-};
+using test::Leaf;
 
 class Tag final : public middleware::ScopeMiddleware {
  public:

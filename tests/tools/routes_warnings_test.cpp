@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "asgi/routing.h"
+#include "route_test_apps.h"
 #include "tools/cli/route_literal_prefix.h"
 #include "tools/cli/route_walk.h"
 #include "tools/cli/route_warnings.h"
@@ -20,15 +21,7 @@ using asgi::path;
 using asgi::re_path;
 using Kind = RouteWarning::Kind;
 
-class Leaf final : public asgi::Application {
- public:
-  explicit Leaf(std::string name) : name_(std::move(name)) {}
-  std::unique_ptr<asgi::Instance> start(asgi::Scope, asgi::Peer&) override { return nullptr; }
-  std::string name() const override { return name_; }
-
- private:
-  std::string name_;
-};
+using test::Leaf;
 
 asgi::ApplicationPtr leaf(std::string name) { return std::make_shared<Leaf>(std::move(name)); }
 
