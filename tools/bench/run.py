@@ -281,8 +281,18 @@ def fmt(v):
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
 
 
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return None if n == 0 else (values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2)
+
+
 def table(all_results, scs):
-    by = {(r["server"], r["scenario"]): r for r in all_results}
+    """One row per metric; with --rounds > 1 each cell is the median over the rounds, with the
+    range in brackets, and the ratios are of the medians."""
+    by = {}
+    for r in all_results:
+        by.setdefault((r["server"], r["scenario"]), []).append(r)
     lines = ["| scenario | metric | laurel | Node ws | Daphne + Channels | laurel ÷ Node | laurel ÷ Daphne |",
              "|---|---|---|---|---|---|---|"]
     for sc_id, desc, *_ in scs:
@@ -290,14 +300,19 @@ def table(all_results, scs):
             vals = {}
             notes = {}
             for s in ("laurel", "node_ws", "daphne"):
-                r = by.get((s, sc_id))
-                vals[s] = metric(sc_id, r)[i][0] if r and r.get("errors", 0) >= 0 else None
-                if r and r.get("errors"):
-                    notes[s] = f" ({r['errors']} errors)"
-                if r and r.get("undelivered_after_drain") and i == 0:
-                    notes[s] = notes.get(s, "") + f" ({r['undelivered_after_drain']:.0f} undelivered)"
-                if r and sc_id == "idle_memory" and s == "daphne":
-                    notes[s] = notes.get(s, "") + f" [{r.get('connections', '?')} conns]"
+                runs = [r for r in by.get((s, sc_id), []) if r.get("errors", 0) >= 0]
+                measured = [v for v in (metric(sc_id, r)[i][0] for r in runs) if v is not None]
+                vals[s] = median(measured)
+                if len(measured) > 1:
+                    notes[s] = f" [{fmt(min(measured))}–{fmt(max(measured))}]"
+                errors = sum(r.get("errors", 0) for r in runs)
+                if errors:
+                    notes[s] = notes.get(s, "") + f" ({errors} errors)"
+                undelivered = sum(r.get("undelivered_after_drain") or 0 for r in runs)
+                if undelivered and i == 0:
+                    notes[s] = notes.get(s, "") + f" ({undelivered:.0f} undelivered)"
+                if runs and sc_id == "idle_memory" and s == "daphne":
+                    notes[s] = notes.get(s, "") + f" [{runs[0].get('connections', '?')} conns]"
 
             def ratio(a, b):
                 if not a or not b:
@@ -307,13 +322,42 @@ def table(all_results, scs):
             lines.append(f"| {desc if i == 0 else ''} | {unit} | {fmt(vals['laurel'])}{notes.get('laurel', '')} | "
                          f"{fmt(vals['node_ws'])}{notes.get('node_ws', '')} | {fmt(vals['daphne'])}{notes.get('daphne', '')} | "
                          f"{ratio(vals['laurel'], vals['node_ws'])} | {ratio(vals['laurel'], vals['daphne'])} |")
-    lines += ["", "| scenario | server | server CPU (cores) | loadgen CPU (cores) | load average |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| scenario | server | round | server CPU (cores) | loadgen CPU (cores) | load average |",
+              "|---|---|---|---|---|---|"]
     for r in all_results:
         if r.get("errors", 0) >= 0:
-            lines.append(f"| {r['scenario']} | {r['server']} | {r.get('server_cpu')} | "
+            lines.append(f"| {r['scenario']} | {r['server']} | {r.get('round', 1)} | {r.get('server_cpu')} | "
                          f"{r.get('client_cpu')} | {r.get('loadavg', 0):.1f} |")
     return "\n".join(lines)
+
+
+def run_server(name, scs, rf):
+    """Every scenario of `scs` against one server (a fresh process per role); returns the results."""
+    results = []
+    for role in ("echo", "broadcast"):
+        todo = [s for s in scs if s[2] == role]
+        if not todo:
+            continue
+        server = servers(free_port())[name][role]
+        log(f"{name}: starting {' '.join(server.argv)} on core {SERVER_CORE}")
+        try:
+            server.start()
+            for sc_id, _, _, args, overrides in todo:
+                # A fresh server for the memory run, so earlier runs do not colour its RSS.
+                if sc_id == "idle_memory" and todo[0][0] != sc_id:
+                    server.stop()
+                    server.start()
+                try:
+                    results.append(run_one(name, server, sc_id, overrides.get(name, args), rf))
+                except Exception as e:  # one failed run must not lose the others
+                    log(f"  {name} {sc_id} failed: {e}")
+                    rec = {"server": name, "scenario": sc_id, "errors": -1, "failed": str(e)}
+                    rf.write(json.dumps(rec) + "\n")
+        except Exception as e:
+            log(f"{name} ({role}) failed: {e}")
+        finally:
+            server.stop()
+    return results
 
 
 def main():
@@ -324,6 +368,9 @@ def main():
     ap.add_argument("--scenarios", default="", help="comma-separated scenario ids (default: all)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--quick", action="store_true", help="1,000 idle connections instead of 10,000")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every server this many times, alternating, and report medians "
+                         "(a neighbour's load then shows as spread instead of deciding one side)")
     a = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -342,30 +389,9 @@ def main():
         names.remove("laurel")
     results = []
     with open(os.path.join(OUT, "results.jsonl"), "w") as rf:
-        for name in names:
-            for role in ("echo", "broadcast"):
-                todo = [s for s in scs if s[2] == role]
-                if not todo:
-                    continue
-                server = servers(free_port())[name][role]
-                log(f"{name}: starting {' '.join(server.argv)} on core {SERVER_CORE}")
-                try:
-                    server.start()
-                    for sc_id, _, _, args, overrides in todo:
-                        # A fresh server for the memory run, so earlier runs do not colour its RSS.
-                        if sc_id == "idle_memory" and todo[0][0] != sc_id:
-                            server.stop()
-                            server.start()
-                        try:
-                            results.append(run_one(name, server, sc_id, overrides.get(name, args), rf))
-                        except Exception as e:  # one failed run must not lose the others
-                            log(f"  {name} {sc_id} failed: {e}")
-                            rec = {"server": name, "scenario": sc_id, "errors": -1, "failed": str(e)}
-                            rf.write(json.dumps(rec) + "\n")
-                except Exception as e:
-                    log(f"{name} ({role}) failed: {e}")
-                finally:
-                    server.stop()
+        for round_no in range(1, a.rounds + 1):
+            for name in names:
+                results += [dict(r, round=round_no) for r in run_server(name, scs, rf)]
     md = table(results, scs)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(md + "\n")
