@@ -35,5 +35,4 @@ class InputPipe {
   int read_fd_ = -1;
 };
 
-
 }  // namespace laurel::cli::test
