@@ -1,59 +1,23 @@
+// channel_layer/redis_layer.cpp
 #include "channel_layer/redis_layer.h"
 
 #include <chrono>
-#include <cstdio>
 #include <map>
-#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "asgi/metrics.h"
 #include "channel_layer/fernet.h"
+#include "channel_layer/redis_message_codec.h"
 #include "channel_layer/redis_process_inbox.h"
+#include "channel_layer/redis_receive_loops.h"
+#include "channel_layer/redis_scripts.h"
 #include "channel_layer/redis_wire.h"
 
 namespace laurel::channel_layer {
 namespace wire = redis_wire;
 
 namespace {
-
-// Moves every message parked in a queue's $inflight backup (ARGV[2]) back into the queue
-// (ARGV[1]) with its score, then drops the backup: at-least-once delivery when a receiver died
-// between popping and finishing. Keys go in ARGV with numkeys 0, as channels_redis sends them.
-constexpr const char* kRestoreInflightLua = R"lua(
-local parked = redis.call('ZRANGE', ARGV[2], 0, -1, 'WITHSCORES')
-for i = 1, #parked, 2 do
-  redis.call('ZADD', ARGV[1], parked[i + 1], parked[i])
-end
-redis.call('DEL', ARGV[2])
-)lua";
-
-// group_send's per-shard write: KEYS are queue keys, ARGV is the n members, the n capacities,
-// then the score and the expiry. A full queue is skipped; the count of skipped ones is returned.
-constexpr const char* kGroupSendLua = R"lua(
-local n = #KEYS
-local score = ARGV[#ARGV - 1]
-local ttl = ARGV[#ARGV]
-local skipped = 0
-for i = 1, n do
-  if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[n + i]) then
-    redis.call('ZADD', KEYS[i], score, ARGV[i])
-    redis.call('EXPIRE', KEYS[i], ttl)
-  else
-    skipped = skipped + 1
-  end
-end
-return skipped
-)lua";
-
-// flush(): every key under the prefix, deleted in batches that fit Lua's unpack().
-constexpr const char* kFlushLua = R"lua(
-local found = redis.call('KEYS', ARGV[1])
-for first = 1, #found, 5000 do
-  redis.call('DEL', unpack(found, first, math.min(first + 4999, #found)))
-end
-return #found
-)lua";
 
 // laurel_channel_layer_seconds{operation}: from the call to its completion (successful calls;
 // failures are counted by RedisCounters and the outage metrics instead).
@@ -90,17 +54,6 @@ class RedisChannelLayer::Impl {
     std::unique_ptr<RedisConnection> commands;                 // pipelined, never blocks
     std::vector<std::unique_ptr<RedisConnection>> idle_blocking;  // for general receive()
   };
-  // One BZPOPMIN loop on one process queue ("<prefix>specific.<client_prefix>!") on one shard.
-  struct QueueLoop {
-    std::size_t shard = 0;
-    std::string key;
-    std::string inflight;
-    std::unique_ptr<RedisConnection> conn;
-    bool running = false;
-    bool failing = false;
-    std::chrono::milliseconds retry_delay{0};
-    asgi::TimerPtr retry;
-  };
 
   Impl(const LayerConfig& config, std::vector<std::string> hosts, RedisLayerOptions options,
        asgi::EventLoop& loop)
@@ -109,7 +62,8 @@ class RedisChannelLayer::Impl {
         loop_(loop),
         client_prefix_(wire::uuid4_hex()),
         counters_(std::make_shared<RedisCounters>()),
-        inbox_(std::make_shared<RedisProcessInbox>(loop, config.capacity, config.expiry)) {
+        inbox_(std::make_shared<RedisProcessInbox>(loop, config.capacity, config.expiry)),
+        codec_(options.symmetric_encryption_keys, config.expiry) {
     if (hosts.empty()) hosts.push_back("redis://localhost:6379");
     for (const auto& url : hosts) {
       Shard shard;
@@ -117,38 +71,24 @@ class RedisChannelLayer::Impl {
       shard.health = std::make_shared<RedisShardHealth>(shard.address.display(), counters_);
       shards_.push_back(std::move(shard));
     }
-    if (!options.symmetric_encryption_keys.empty()) {
-      fernet_.emplace(options.symmetric_encryption_keys);
-    }
     for (auto& shard : shards_) {
       shard.commands = std::make_unique<RedisConnection>(loop_, shard.address, shard.health);
     }
+    receive_loops_ = std::make_unique<RedisReceiveLoops>(
+        loop_, shards_.size(),
+        [this](std::size_t s) {
+          return std::make_unique<RedisConnection>(loop_, shards_[s].address, shards_[s].health);
+        },
+        [this](std::string_view member) { return decode(member); }, inbox_, counters_, alive_);
   }
 
-  // The sorted-set member for a message: 12 random bytes, then msgpack or its Fernet token.
-  std::string encode(const asgi::Value& message) const {
-    if (!fernet_) return wire::serialize(message);
-    return wire::random_prefix() +
-           fernet_->encrypt(wire::pack(message), static_cast<std::uint64_t>(now()));
-  }
-  // The inverse. channels_redis accepts a token for `expiry + 10` seconds. Throws WireError or
-  // FernetError (a peer with other keys, or none).
-  asgi::Value decode(std::string_view member) const {
-    if (!fernet_) return wire::deserialize(member);
-    if (member.size() <= wire::kRandomPrefixBytes) {
-      throw wire::WireError("stored message shorter than its prefix");
-    }
-    return wire::unpack(fernet_->decrypt(member.substr(wire::kRandomPrefixBytes),
-                                         static_cast<std::uint64_t>(now()),
-                                         static_cast<std::uint64_t>(config_.expiry.count()) + 10));
-  }
+  // The sorted-set member for a message, and back (redis_message_codec.h).
+  std::string encode(const asgi::Value& message) const { return codec_.encode(message, now()); }
+  asgi::Value decode(std::string_view member) const { return codec_.decode(member, now()); }
 
   ~Impl() {
     *alive_ = false;
-    for (auto& q : loops_) {
-      q.retry.reset();
-      q.conn.reset();
-    }
+    receive_loops_->stop();
     inbox_->fail_waiters(std::make_exception_ptr(
         LayerUnavailable("the Redis channel layer was closed while receive() waited")));
     for (auto& shard : shards_) {
@@ -185,175 +125,9 @@ class RedisChannelLayer::Impl {
     if (conn->up() && idle.size() < 4) idle.push_back(std::move(conn));
   }
 
-  // The process queues this layer reads. channels_redis senders put a specific channel's
-  // messages on the shard of its non-local name (group_send) or of its full name (send()), so
-  // with several hosts every shard's copy of the queue is read.
-  // `force`: start even before the caller registers its interest (receive() does so next).
+  // The process queue of `non_local`, read on every shard (redis_receive_loops.h).
   void ensure_loops(std::string_view non_local, bool force = false) {
-    std::string key = prefix_ + std::string(non_local);
-    bool known = false;
-    for (const auto& q : loops_) known = known || q.key == key;
-    if (!known) {
-      for (std::size_t s = 0; s < shards_.size(); ++s) {
-        QueueLoop q;
-        q.shard = s;
-        q.key = key;
-        q.inflight = wire::inflight_key(key);
-        loops_.push_back(std::move(q));
-      }
-    }
-    for (std::size_t i = 0; i < loops_.size(); ++i) {
-      if (!loops_[i].running && !loops_[i].retry) pump(i, force);
-    }
-  }
-  bool any_loop_failing() const {
-    for (const auto& q : loops_) {
-      if (q.failing) return true;
-    }
-    return false;
-  }
-
-  // The receive loop of one process queue. channels_redis pops one message per BZPOPMIN; laurel
-  // blocks the same way when the queue is empty, but once woken drains what has piled up with
-  // ZPOPMIN <count> (one round trip for up to kDrainBatch messages, lowest score first, as
-  // successive BZPOPMINs would return them). The queue is this process's alone (receivers
-  // only read their own client prefix), so nobody else can tell the difference.
-  static constexpr int kDrainBatch = 64;
-
-  void pump(std::size_t index, bool force = false) {
-    QueueLoop& q = loops_[index];
-    q.retry.reset();
-    if (!force && !inbox_->interested()) {
-      q.running = false;
-      return;
-    }
-    q.running = true;
-    if (!q.conn || q.conn->dead()) {
-      q.conn = std::make_unique<RedisConnection>(loop_, shards_[q.shard].address,
-                                                 shards_[q.shard].health);
-    }
-    bool queued = q.conn->command({"EVAL", kRestoreInflightLua, "0", q.key, q.inflight}, nullptr);
-    queued = queued && q.conn->command({"ZPOPMIN", q.key, std::to_string(kDrainBatch)},
-                                       [this, index](RedisReply* r) { on_drained(index, r); });
-    if (queued) {
-      q.failing = false;
-    } else {
-      fail_loop(index, nullptr);
-    }
-  }
-
-  // The queue was empty: wait for the next message in BZPOPMIN (5 s, then loop again).
-  void block(std::size_t index) {
-    QueueLoop& q = loops_[index];
-    if (!inbox_->interested()) {
-      q.running = false;
-      return;
-    }
-    if (!q.conn->command({"BZPOPMIN", q.key, std::to_string(wire::kBlockingPopSeconds)},
-                         [this, index](RedisReply* r) { on_popped(index, r); })) {
-      fail_loop(index, nullptr);
-    }
-  }
-
-  // After messages arrived: take the next batch without blocking.
-  void drain_more(std::size_t index) {
-    QueueLoop& q = loops_[index];
-    if (!inbox_->interested()) {
-      q.running = false;
-      return;
-    }
-    if (!q.conn->command({"ZPOPMIN", q.key, std::to_string(kDrainBatch)},
-                         [this, index](RedisReply* r) { on_drained(index, r); })) {
-      fail_loop(index, nullptr);
-    }
-  }
-
-  void fail_loop(std::size_t index, RedisReply* reply) {
-    QueueLoop& q = loops_[index];
-    if (reply != nullptr) {
-      std::fprintf(stderr, "laurel: Redis refused the receive loop on %s: %s\n", q.key.c_str(),
-                   reply->str.c_str());
-    }
-    q.failing = true;
-    q.running = false;
-    q.retry_delay = q.retry_delay.count() == 0
-                        ? std::chrono::milliseconds(100)
-                        : std::min(q.retry_delay * 2, std::chrono::milliseconds(5000));
-    q.retry = loop_.call_later(q.retry_delay, [this, index] { pump(index); });
-    // Waiting receive() calls fail like every other operation during the outage (they
-    // may close the layer: nothing here runs after them). Listeners just wait.
-    inbox_->fail_waiters(std::make_exception_ptr(LayerUnavailable(
-        "the Redis channel layer is unavailable (Redis unreachable or reconnecting)")));
-  }
-
-  // ZPOPMIN <count>: a flat array member, score, member, score...
-  void on_drained(std::size_t index, RedisReply* reply) {
-    if (!*alive_) return;
-    if (reply == nullptr || reply->is_error() || reply->type != RedisReply::Type::kArray) {
-      fail_loop(index, reply != nullptr && reply->is_error() ? reply : nullptr);
-      return;
-    }
-    QueueLoop& q = loops_[index];
-    q.failing = false;
-    q.retry_delay = std::chrono::milliseconds(0);
-    if (reply->elements.size() < 2) {
-      block(index);
-      return;
-    }
-    if (!take(index, reply->elements, 0)) return;
-    drain_more(index);
-  }
-
-  // BZPOPMIN: key, member, score; nil after its timeout.
-  void on_popped(std::size_t index, RedisReply* reply) {
-    if (!*alive_) return;
-    if (reply == nullptr || reply->is_error()) {
-      fail_loop(index, reply);
-      return;
-    }
-    QueueLoop& q = loops_[index];
-    q.failing = false;
-    q.retry_delay = std::chrono::milliseconds(0);
-    if (reply->type == RedisReply::Type::kArray && reply->elements.size() == 3) {
-      if (!take(index, reply->elements, 1)) return;
-      drain_more(index);
-    } else {
-      pump(index);  // timed out: restore anything parked, then wait again (channels_redis's loop)
-    }
-  }
-
-  // Dispatches the member/score pairs of `elements` from `first` on, in order. channels_redis's
-  // at-least-once dance (park in $inflight, then pop it) is kept so its receivers and ours
-  // look alike in Redis. False when a handler closed the layer.
-  bool take(std::size_t index, std::vector<RedisReply>& elements, std::size_t first) {
-    QueueLoop& q = loops_[index];
-    std::vector<std::string> park{"ZADD", q.inflight};
-    for (std::size_t i = first; i + 1 < elements.size(); i += 2) {
-      park.push_back(elements[i + 1].str);
-      park.push_back(elements[i].str);
-    }
-    const std::size_t count = (park.size() - 2) / 2;
-    q.conn->command(std::move(park), nullptr);
-    q.conn->command({"ZPOPMIN", q.inflight, std::to_string(count)}, nullptr);
-    auto token = alive_;
-    for (std::size_t i = first; i + 1 < elements.size(); i += 2) {
-      dispatch(elements[i].str);
-      if (!*token) return false;  // a handler closed the layer
-    }
-    return true;
-  }
-
-  void dispatch(const std::string& member) {
-    wire::Routed routed;
-    try {
-      routed = wire::take_routing(decode(member));
-    } catch (const std::exception& e) {
-      ++counters_->decode_errors;
-      std::fprintf(stderr, "laurel: dropped an undecodable channel layer message: %s\n", e.what());
-      return;
-    }
-    auto shared = std::make_shared<const asgi::Value>(std::move(routed.message));
-    inbox_->deliver(routed.channels, std::move(shared));
+    receive_loops_->ensure(prefix_ + std::string(non_local), force);
   }
 
   LayerConfig config_;
@@ -362,13 +136,13 @@ class RedisChannelLayer::Impl {
   std::string client_prefix_;
   std::shared_ptr<RedisCounters> counters_;
   std::shared_ptr<RedisProcessInbox> inbox_;
+  RedisMessageCodec codec_;
   std::vector<Shard> shards_;
-  std::vector<QueueLoop> loops_;
   std::size_t send_rr_ = 0;
   std::size_t receive_rr_ = 0;
   std::function<double()> clock_;
-  std::optional<MultiFernet> fernet_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<RedisReceiveLoops> receive_loops_;
 };
 
 RedisChannelLayer::RedisChannelLayer(LayerConfig config, std::vector<std::string> hosts,
@@ -392,7 +166,7 @@ RedisChannelLayer::~RedisChannelLayer() = default;
 
 const std::string& RedisChannelLayer::client_prefix() const { return impl_->client_prefix_; }
 const std::string& RedisChannelLayer::prefix() const { return impl_->prefix_; }
-bool RedisChannelLayer::encrypted() const { return impl_->fernet_.has_value(); }
+bool RedisChannelLayer::encrypted() const { return impl_->codec_.encrypted(); }
 std::size_t RedisChannelLayer::shard_count() const { return impl_->shards_.size(); }
 RedisCounters RedisChannelLayer::counters() const { return *impl_->counters_; }
 void RedisChannelLayer::set_wall_clock(std::function<double()> clock) {
@@ -454,7 +228,7 @@ Task<asgi::Value> RedisChannelLayer::receive(std::string channel) {
       // Start (or keep) the process queue's receive loop before waiting; during an outage
       // fail now instead of waiting for a Redis that is not there.
       impl.ensure_loops(non_local, /*force=*/true);
-      if (impl.any_loop_failing()) {
+      if (impl.receive_loops_->any_failing()) {
         throw LayerUnavailable("the Redis channel layer is unavailable (Redis unreachable)");
       }
     }
@@ -469,7 +243,7 @@ Task<asgi::Value> RedisChannelLayer::receive(std::string channel) {
   auto conn = impl.take_blocking(shard);
   for (;;) {
     std::vector<std::vector<std::string>> pop_cmds;
-    pop_cmds.push_back({"EVAL", kRestoreInflightLua, "0", key, inflight});
+    pop_cmds.push_back({"EVAL", redis_scripts::kRestoreInflight, "0", key, inflight});
     pop_cmds.push_back({"BZPOPMIN", key, std::to_string(wire::kBlockingPopSeconds)});
     auto popped = co_await conn->execute_pipeline(std::move(pop_cmds));
     if (!*alive) throw LayerUnavailable("the Redis channel layer was closed");
@@ -575,7 +349,7 @@ Task<void> RedisChannelLayer::group_send(std::string group, asgi::Value message)
       pipeline.push_back({"ZREMRANGEBYSCORE", targets[i].key, "0", expiry_bound});
     }
     pipeline.push_back({"EXEC"});
-    std::vector<std::string> eval{"EVAL", kGroupSendLua, std::to_string(indexes.size())};
+    std::vector<std::string> eval{"EVAL", redis_scripts::kGroupSend, std::to_string(indexes.size())};
     for (std::size_t i : indexes) eval.push_back(targets[i].key);
     for (std::size_t i : indexes) {
       asgi::Value copy = message;
@@ -599,7 +373,7 @@ Task<void> RedisChannelLayer::flush() {
   Impl& impl = *impl_;
   auto alive = impl.alive();
   for (std::size_t shard = 0; shard < impl.shards_.size(); ++shard) {
-    std::vector<std::string> cmd{"EVAL", kFlushLua, "0", impl.prefix_ + "*"};
+    std::vector<std::string> cmd{"EVAL", redis_scripts::kFlush, "0", impl.prefix_ + "*"};
     auto replies = co_await impl.commands(shard).execute(std::move(cmd));
     if (!*alive) throw LayerUnavailable("the Redis channel layer was closed");
     checked(replies[0]);

@@ -7,16 +7,12 @@
 #include "asgi/metrics.h"
 #include "auth/model_backend.h"
 #include "auth/sqlite_user_store.h"
+#include "tests/auth/auth_failure_counts.h"
 
 namespace laurel::auth {
 namespace {
 
-std::uint64_t failures(std::string_view reason) {
-  return metrics::Registry::global()
-      .counter("laurel_auth_failures_total", "Authentication failures by reason",
-               {{"reason", std::string(reason)}})
-      .value();
-}
+using test::auth_failures;
 
 class AuthFailureMetrics : public ::testing::Test {
  protected:
@@ -32,29 +28,29 @@ class AuthFailureMetrics : public ::testing::Test {
 };
 
 TEST_F(AuthFailureMetrics, WrongPasswordCountsBadPasswordOnly) {
-  auto bad = failures("bad_password");
-  auto unknown = failures("unknown_user");
+  auto bad = auth_failures("bad_password");
+  auto unknown = auth_failures("unknown_user");
   EXPECT_EQ(authenticate(*store, "alice", "wrong password", policy), nullptr);
-  EXPECT_EQ(failures("bad_password"), bad + 1);
-  EXPECT_EQ(failures("unknown_user"), unknown);
+  EXPECT_EQ(auth_failures("bad_password"), bad + 1);
+  EXPECT_EQ(auth_failures("unknown_user"), unknown);
 }
 
 TEST_F(AuthFailureMetrics, UnknownUserCountsUnknownUserOnly) {
-  auto bad = failures("bad_password");
-  auto unknown = failures("unknown_user");
+  auto bad = auth_failures("bad_password");
+  auto unknown = auth_failures("unknown_user");
   EXPECT_EQ(authenticate(*store, "nobody", "whatever", policy), nullptr);
-  EXPECT_EQ(failures("unknown_user"), unknown + 1);
-  EXPECT_EQ(failures("bad_password"), bad);
+  EXPECT_EQ(auth_failures("unknown_user"), unknown + 1);
+  EXPECT_EQ(auth_failures("bad_password"), bad);
 }
 
 TEST_F(AuthFailureMetrics, SuccessfulLoginCountsNothing) {
-  auto bad = failures("bad_password");
-  auto unknown = failures("unknown_user");
-  auto inactive = failures("inactive_user");
+  auto bad = auth_failures("bad_password");
+  auto unknown = auth_failures("unknown_user");
+  auto inactive = auth_failures("inactive_user");
   ASSERT_NE(authenticate(*store, "alice", "right password", policy), nullptr);
-  EXPECT_EQ(failures("bad_password"), bad);
-  EXPECT_EQ(failures("unknown_user"), unknown);
-  EXPECT_EQ(failures("inactive_user"), inactive);
+  EXPECT_EQ(auth_failures("bad_password"), bad);
+  EXPECT_EQ(auth_failures("unknown_user"), unknown);
+  EXPECT_EQ(auth_failures("inactive_user"), inactive);
 }
 
 TEST_F(AuthFailureMetrics, TheSeriesIsRenderedForPrometheus) {

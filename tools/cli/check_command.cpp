@@ -177,7 +177,7 @@ std::string secret_key_weakness(const std::string& key) {
 
 void CheckCommand::add_options(CLI::App& cmd) {
   // In the "Application" group so the config file's and the environment's tls-cert/tls-key
-  // (the ones serve reads) reach check too (tools/cli/command_line.cpp, describe()).
+  // (the ones serve reads) reach check too (tools/cli/config_layers.cpp, describe()).
   cmd.add_option("--tls-cert", tls_cert_, "Certificate (PEM) the server will use")
       ->group("Application");
   cmd.add_option("--tls-key", tls_key_, "Private key (PEM) the server will use")

@@ -33,7 +33,7 @@ class Subcommand {
   virtual std::string name() const = 0;
   virtual std::string summary() const = 0;
   // Registers the command's own flags and positionals. The application flags (add_app_options in
-  // command_line.cpp) are on `cmd` already; values are kept in the Subcommand object itself.
+  // serve_options.h) are on `cmd` already; values are kept in the Subcommand object itself.
   virtual void add_options(CLI::App& cmd) = 0;
   // Returns the process exit status: 0 done, 1 failed, 2 wrong usage (one line on ctx.err).
   virtual int run(const CommandContext& ctx) = 0;
