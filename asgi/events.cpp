@@ -23,13 +23,16 @@ Value headers_value(const Headers& headers) {
 
 // websocket.receive / websocket.send carry exactly one of `text` (str) and `bytes`.
 Value message_value(std::string_view type, std::string_view data, bool binary) {
-  Value v{{"type", type}};
+  Dict v;
+  v.reserve(2);
+  v.emplace("type", type);
+  // Emplaced, not listed in a literal: an initializer list would copy the payload once more.
   if (binary) {
-    v["bytes"] = Bytes{std::string(data)};
+    v.emplace("bytes", Bytes{std::string(data)});
   } else {
-    v["text"] = data;
+    v.emplace("text", data);
   }
-  return v;
+  return Value(std::move(v));
 }
 
 }  // namespace

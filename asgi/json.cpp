@@ -69,6 +69,8 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool end_object() override {
+    // A repeated key keeps the last value, as Python's json.loads does.
+    stack_.back()->as_dict().restore_order(Dict::Repeated::kKeepLast);
     stack_.pop_back();
     return true;
   }
@@ -106,10 +108,9 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
       l.push_back(std::move(v));
       return &l.back();
     }
-    Dict& d = top.as_dict();
-    // A repeated key keeps the last value, as Python's json.loads does.
-    auto [it, inserted] = d.insert_or_assign(std::move(key_), std::move(v));
-    return &it->second;
+    // Ordered once the object closes (end_object): a client's many-keyed object costs no
+    // shifting per key. Only the open child is ever written, so the pointers stay valid.
+    return &top.as_dict().append_unordered(std::move(key_), std::move(v));
   }
   bool open(Value container) {
     if (stack_.size() >= kMaxDepth) {

@@ -72,20 +72,37 @@ std::optional<std::string> URLRouter::routing_path(const Scope& scope) {
 
 Scope URLRouter::narrowed_scope(const Scope& scope, const Route& route,
                                 const RoutePattern::Match& match, std::string_view path) {
-  Scope inner = scope;
-  inner["path_remaining"] = path.substr(match.end);
   // Arguments accumulate through nested routers: args append, kwargs merge (inner wins).
-  Value args = Value::list();
-  Value kwargs = Value::dict();
+  const List* outer_args = nullptr;
+  const Dict* outer_kwargs = nullptr;
   if (const Value* outer = scope.find("url_route")) {
-    if (const Value* a = outer->find("args"); a && a->is_list()) args = *a;
-    if (const Value* k = outer->find("kwargs"); k && k->is_dict()) kwargs = *k;
+    if (const Value* a = outer->find("args"); a && a->is_list()) outer_args = &a->as_list();
+    if (const Value* k = outer->find("kwargs"); k && k->is_dict()) outer_kwargs = &k->as_dict();
   }
+  // Every connection keeps its url_route: sized exactly, no growth slack.
+  List args;
+  args.reserve((outer_args ? outer_args->size() : 0) + match.args.size());
+  if (outer_args) args.insert(args.end(), outer_args->begin(), outer_args->end());
   for (const Value& a : match.args.as_list()) args.push_back(a);
-  for (const auto& [key, value] : match.kwargs.as_dict()) kwargs[key] = value;
-  for (const auto& [key, value] : route.defaults) kwargs[key] = value;
-  inner["url_route"] = Value{{"args", std::move(args)}, {"kwargs", std::move(kwargs)}};
-  return inner;
+  Dict kwargs;
+  kwargs.reserve((outer_kwargs ? outer_kwargs->size() : 0) + match.kwargs.size() +
+                 route.defaults.size());
+  if (outer_kwargs) {
+    for (const auto& [key, value] : *outer_kwargs) kwargs.emplace(key, value);
+  }
+  for (const auto& [key, value] : match.kwargs.as_dict()) kwargs.insert_or_assign(key, value);
+  for (const auto& [key, value] : route.defaults) kwargs.insert_or_assign(key, value);
+  if (kwargs.size() != kwargs.capacity()) kwargs.shrink_to_fit();  // repeated keys merged
+  Dict url_route;
+  url_route.reserve(2);
+  url_route.emplace("args", std::move(args));
+  url_route.emplace("kwargs", std::move(kwargs));
+
+  Dict inner = scope.as_dict();
+  inner.reserve(inner.size() + !inner.contains("path_remaining") + !inner.contains("url_route"));
+  inner.insert_or_assign("path_remaining", Value(path.substr(match.end)));
+  inner.insert_or_assign("url_route", Value(std::move(url_route)));
+  return Value(std::move(inner));
 }
 
 std::unique_ptr<Instance> URLRouter::start(Scope scope, Peer& peer) {

@@ -108,10 +108,7 @@ const Value& Value::operator[](std::string_view key) const {
 
 Value& Value::operator[](std::string_view key) {
   if (is_null()) v_ = Dict{};
-  Dict& d = as_dict();
-  auto it = d.find(key);
-  if (it == d.end()) it = d.emplace(std::string(key), Value()).first;
-  return it->second;
+  return as_dict()[key];
 }
 
 const Value* Value::find(std::string_view key) const {

@@ -7,13 +7,15 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "asgi/dict.h"
 
 namespace laurel::asgi {
 
@@ -37,7 +39,7 @@ class Object {
 using ObjectPtr = std::shared_ptr<Object>;
 
 using List = std::vector<Value>;
-using Dict = std::map<std::string, Value, std::less<>>;
+using Dict = FlatDict<Value>;  // sorted by key; see dict.h for what invalidates references
 
 class Value {
  public:
@@ -71,7 +73,7 @@ class Value {
   Value(Dict d) : v_(std::move(d)) {}
   Value(ObjectPtr o) : v_(std::move(o)) {}
   // `{{"type", "chat.message"}, {"message", text}}` builds a dict, as a Python literal would.
-  Value(std::initializer_list<std::pair<const std::string, Value>> items) : v_(Dict(items)) {}
+  Value(std::initializer_list<Dict::value_type> items) : v_(Dict(items)) {}
 
   static Value list(std::initializer_list<Value> items = {}) { return Value(List(items)); }
   static Value dict() { return Value(Dict{}); }
@@ -136,6 +138,10 @@ class Value {
                ObjectPtr>
       v_;
 };
+
+// Every list element, dict entry and scope field is a Value: kept to a std::string plus the tag.
+static_assert(sizeof(Value) <= 40, "a Value grew: every idle WebSocket's scope pays for it");
+static_assert(std::is_nothrow_move_constructible_v<Value>, "vectors of Values must move, not copy");
 
 const char* kind_name(Value::Kind kind);
 

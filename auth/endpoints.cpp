@@ -544,8 +544,10 @@ std::optional<asgi::Dict> parse_body_fields(std::string_view content_type, std::
       rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
       auto eq = pair.find('=');
       if (eq == std::string_view::npos) continue;
-      fields[form_decode(pair.substr(0, eq))] = form_decode(pair.substr(eq + 1));
+      fields.append_unordered(form_decode(pair.substr(0, eq)), form_decode(pair.substr(eq + 1)));
     }
+    // Ordered once: a body of many fields costs no shifting per field.
+    fields.restore_order(asgi::Dict::Repeated::kKeepLast);  // a repeated name: the last wins
     return fields;
   }
   // JSON is the default: native clients often send no content type at all.

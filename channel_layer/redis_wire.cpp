@@ -131,6 +131,7 @@ asgi::Value to_value(const msgpack::object& o) {
     }
     case msgpack::type::MAP: {
       asgi::Dict dict;
+      dict.reserve(o.via.map.size);
       for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
         std::string key;
@@ -141,8 +142,9 @@ asgi::Value to_value(const msgpack::object& o) {
         } else {
           throw WireError("msgpack map key is not a str (Python senders cannot read it either)");
         }
-        dict.insert_or_assign(std::move(key), to_value(kv.val));  // later duplicates win
+        dict.append_unordered(std::move(key), to_value(kv.val));
       }
+      dict.restore_order(asgi::Dict::Repeated::kKeepLast);  // later duplicates win
       return dict;
     }
     case msgpack::type::EXT:

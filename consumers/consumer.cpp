@@ -127,6 +127,8 @@ const std::string& Consumer::channel_name() const {
 
 void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
   scope_ = std::move(scope);
+  // Kept for the connection's life: drop the capacity the routers and middleware grew it by.
+  if (scope_.is_dict()) scope_.as_dict().shrink_to_fit();
   peer_ = &peer;
   loop_ = &peer.loop();
   layer_ = channel_layer::get_channel_layer();

@@ -54,8 +54,10 @@ asgi::Dict parse_cookie_header(std::string_view header) {
     } else {
       value = strip(chunk);  // Django keeps a bare value under the empty name
     }
-    if (!key.empty() || !value.empty()) cookies[std::string(key)] = unquote(value);
+    if (!key.empty() || !value.empty()) cookies.append_unordered(std::string(key), unquote(value));
   }
+  // Ordered once: a header of thousands of cookies costs no shifting per cookie.
+  cookies.restore_order(asgi::Dict::Repeated::kKeepLast);  // a repeated name: the last wins
   return cookies;
 }
 

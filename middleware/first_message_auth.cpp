@@ -103,7 +103,8 @@ class FirstMessageState final : public asgi::Peer,
                     {"expires_in", static_cast<std::int64_t>(expires_at - self->config_->now())}}
             .to_json();
     self->real_->send(asgi::WebsocketSend{reply, false});
-    self->inner_ = self->inner_app_->start(self->scope_, *self);
+    // Handed over, not copied: the consumer keeps the scope for the connection's life.
+    self->inner_ = self->inner_app_->start(std::move(self->scope_), *self);
     if (!self->inner_) co_return;
     self->inner_->receive(asgi::WebsocketConnect{});
     auto held = std::move(self->held_);

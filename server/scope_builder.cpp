@@ -81,9 +81,13 @@ Value address(const std::string& host, int port) {
   return Value(List{Value(host), Value(port)});
 }
 
+// The keys every scope has; `extra` is how many the protocol adds, so the dict is reserved exactly
+// (an idle WebSocket keeps its scope, and with it any capacity slack).
+constexpr std::size_t kCommonScopeKeys = 11;
+
 Dict common_scope(std::string_view type, std::string_view spec_version, RequestHead& head,
                    const ConnectionInfo& conn, const ClientView& client,
-                   std::string_view root_path, std::string_view scheme) {
+                   std::string_view root_path, std::string_view scheme, std::size_t extra) {
   std::string_view raw_path, query;
   split_target(head.target, raw_path, query);
   List headers;
@@ -97,6 +101,7 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   std::string http_version = head.http_major == 1 && head.http_minor == 0 ? "1.0" : "1.1";
   if (head.http_major == 2) http_version = "2";
   Dict scope;
+  scope.reserve(kCommonScopeKeys + extra);
   scope.emplace("type", Value(type));
   scope.emplace("asgi", Value{{"version", Value("3.0")}, {"spec_version", Value(spec_version)}});
   scope.emplace("http_version", Value(std::move(http_version)));
@@ -214,7 +219,7 @@ std::string percent_decode_path(std::string_view raw) {
 asgi::Value build_http_scope(RequestHead& head, const ConnectionInfo& conn,
                              const ClientView& client, std::string_view root_path) {
   Dict scope = common_scope("http", "2.3", head, conn, client, root_path,
-                            client.secure ? "https" : "http");
+                            client.secure ? "https" : "http", 1);
   scope.emplace("method", Value(head.method));
   return Value(std::move(scope));
 }
@@ -223,7 +228,7 @@ asgi::Value build_websocket_scope(RequestHead& head, const ConnectionInfo& conn,
                                   const ClientView& client, std::string_view root_path,
                                   const std::vector<std::string>& subprotocols) {
   Dict scope = common_scope("websocket", "2.4", head, conn, client, root_path,
-                            client.secure ? "wss" : "ws");
+                            client.secure ? "wss" : "ws", 2);
   List protocols;
   protocols.reserve(subprotocols.size());
   for (const auto& p : subprotocols) protocols.push_back(Value(p));

@@ -167,6 +167,12 @@ TEST(URLRouter, NestedRoutersConsumeThePrefixAndMergeUrlRoute) {
   ASSERT_NE(router.start(http_scope("/api/v2/items/5/"), peer), nullptr);
   EXPECT_EQ(leaf->last_scope["url_route"]["kwargs"], Value({{"ver", "v2"}, {"id", 5}}));
   EXPECT_EQ(leaf->last_scope["path_remaining"], Value(""));
+  // What a connection keeps is sized exactly, through both routers.
+  const Dict& kept = leaf->last_scope.as_dict();
+  EXPECT_EQ(kept.capacity(), kept.size());
+  const Dict& url_route = kept.at("url_route").as_dict();
+  EXPECT_EQ(url_route.capacity(), url_route.size());
+  EXPECT_EQ(url_route.at("kwargs").as_dict().capacity(), 2u);
   ASSERT_NE(router.start(http_scope("/12/v/3/"), peer), nullptr);
   EXPECT_EQ(leaf->last_scope["url_route"]["args"], Value::list({"12"}));
   EXPECT_EQ(leaf->last_scope["url_route"]["kwargs"], Value({{"id", 3}}));

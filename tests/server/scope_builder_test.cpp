@@ -113,6 +113,8 @@ TEST(ScopeBuilder, BuildsAWebsocketScopeWithSubprotocols) {
   EXPECT_EQ(scope["query_string"], Value(Bytes{"ticket=secret"}));
   EXPECT_EQ(scope["subprotocols"], Value::list({Value("chat"), Value("bearer")}));
   EXPECT_FALSE(scope.contains("method"));
+  // Reserved exactly: every idle socket keeps this dict, capacity slack included.
+  EXPECT_EQ(scope.as_dict().capacity(), scope.as_dict().size());
 }
 
 ProxyPolicy trusting_localhost() {
