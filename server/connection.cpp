@@ -15,9 +15,12 @@
 namespace laurel::server {
 namespace {
 
-// Keep a small outbound capacity between messages (no allocation per echoed frame), but give
-// back large buffers so idle connections stay small.
+// Drained output buffers up to this size go back to the worker's spares (no allocation per
+// echoed frame); larger ones are freed.
 constexpr std::size_t kKeepCapacity = 1024;
+// How many spares a worker keeps: enough for the connections that write in one iteration.
+constexpr std::size_t kMaxSpareBuffers = 128;
+const std::size_t kInlineCapacity = std::string().capacity();
 // How long a closing connection waits for the peer's EOF after our half-close.
 constexpr std::chrono::milliseconds kLinger{2000};
 
@@ -263,8 +266,24 @@ bool Connection::discard_unsent() {
   // Without TLS, out_ only ever holds whole frames: a partial write moves the rest of the
   // buffer into the in-flight write, which is left alone.
   out_.clear();
-  if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+  return_out();
   return true;
+}
+
+void Connection::borrow_out() {
+  if (out_.capacity() > kInlineCapacity || ctx_.spare_out.empty() || closing_) return;
+  out_.swap(ctx_.spare_out.back());
+  ctx_.spare_out.pop_back();
+  // The flush gives it back, also when nothing was appended after all.
+  schedule();
+}
+
+void Connection::return_out() {
+  if (!out_.empty() || out_.capacity() <= kInlineCapacity) return;
+  if (out_.capacity() <= kKeepCapacity && ctx_.spare_out.size() < kMaxSpareBuffers) {
+    ctx_.spare_out.push_back(std::move(out_));
+  }
+  std::string().swap(out_);
 }
 
 void Connection::flush() {
@@ -283,13 +302,14 @@ void Connection::flush() {
     }
     if (taken == out_.size()) {
       out_.clear();
-      if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+      return_out();
     } else {
       out_.erase(0, taken);
     }
   }
   std::string& wire = tls_ ? wire_out_ : out_;
   if (inflight_ || wire.empty()) {
+    return_out();  // lent but not used
     if (!inflight_ && wire.empty() && out_.empty()) drained();
     return;
   }
@@ -303,7 +323,11 @@ void Connection::flush() {
   }
   if (static_cast<std::size_t>(n) == wire.size()) {
     wire.clear();
-    if (wire.capacity() > kKeepCapacity) std::string().swap(wire);
+    if (tls_) {
+      if (wire.capacity() > kKeepCapacity) std::string().swap(wire);
+    } else {
+      return_out();
+    }
     if (out_.empty()) drained();
     return;
   }

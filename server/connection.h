@@ -34,7 +34,11 @@ class Connection {
   bool metrics_only() const { return metrics_only_; }
 
   // Output: append to out() and call schedule(); the bytes go out before the loop next waits.
-  std::string& out() { return out_; }
+  // An idle connection holds no output buffer: out() lends it one of the worker's spares.
+  std::string& out() {
+    if (out_.empty()) borrow_out();
+    return out_;
+  }
   std::size_t buffered() const;  // bytes queued and not yet taken by the kernel
   // Drops queued output that no write has started on (whole frames only), so a close frame can
   // go next. Not possible under TLS, where queued plaintext may begin mid-frame: returns false.
@@ -98,6 +102,8 @@ class Connection {
   void after_session_call();
   void flush();
   void drained();
+  void borrow_out();
+  void return_out();
   void start_reading();
   void unschedule();
 
@@ -112,7 +118,7 @@ class Connection {
   ConnectionInfo info_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
-  std::string out_;         // not yet handed to the kernel; empty (no heap) when idle
+  std::string out_;         // not yet handed to the kernel; no heap buffer when idle
   std::string pending_in_;  // read but not yet consumed; empty (no heap) when idle
   // TLS: out_ holds plaintext until the flush encrypts it into wire_out_ (ciphertext).
   std::unique_ptr<TlsLayer> tls_;

@@ -38,6 +38,9 @@ struct WorkerContext {
   std::unique_ptr<char[]> read_buffer{new char[kReadBufferSize]};
   // TLS connections decrypt into this, shared for the same reason.
   std::string tls_plain;
+  // Output buffers lent to connections while they have output (Connection::out()), so a
+  // connection that writes often allocates none and an idle one holds none.
+  std::vector<std::string> spare_out;
   // Connections with output or deferred work, handled once per iteration (uv_prepare).
   Connection* scheduled_head = nullptr;
   // Every live connection (for shutdown), and how many there are.
