@@ -3,13 +3,20 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 namespace laurel::middleware {
 
 Session::Session(auth::AuthConfigPtr config) : config_(std::move(config)) {}
 
+const auth::SessionData& Session::data() const {
+  static const auth::SessionData kEmpty = auth::SessionData::object();
+  return data_.is_null() ? kEmpty : data_;
+}
+
 auth::SessionData& Session::data() {
   modified_ = true;
+  if (data_.is_null()) data_ = auth::SessionData::object();
   return data_;
 }
 
@@ -23,7 +30,7 @@ void Session::load(std::string key, auth::SessionData data, auth::Timestamp expi
 Task<void> Session::save(asgi::EventLoop& loop) {
   double now = config_->now();
   auth::Timestamp expire = auth::timestamp_from_unix(now + config_->session_cookie_age_seconds);
-  std::string encoded = auth::encode_session(data_, config_->keys, now);
+  std::string encoded = auth::encode_session(std::as_const(*this).data(), config_->keys, now);
   if (key_.empty()) {
     // Django's create(): pick keys until one is free.
     for (int attempt = 0; attempt < 8; ++attempt) {
@@ -44,7 +51,7 @@ Task<void> Session::save(asgi::EventLoop& loop) {
 Task<void> Session::flush(asgi::EventLoop& loop) {
   std::string old = std::move(key_);
   key_.clear();
-  data_ = auth::SessionData::object();
+  data_ = auth::SessionData();
   modified_ = false;
   if (!old.empty()) co_await config_->users->delete_session(loop, std::move(old));
 }
