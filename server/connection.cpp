@@ -55,10 +55,7 @@ Connection::Connection(WorkerContext& ctx, bool is_unix) : ctx_(ctx), is_unix_(i
   } else {
     uv_tcp_init(loop, &h_.tcp);
   }
-  uv_timer_init(loop, &timer_);
   h_.handle.data = this;
-  timer_.data = this;
-  open_handles_ = 2;
   // Link into the worker's list of live connections.
   all_next_ = ctx_.all_head;
   if (all_next_) all_next_->all_prev_ = this;
@@ -157,11 +154,11 @@ void Connection::after_session_call() {
 
 void Connection::set_timer(std::chrono::milliseconds delay) {
   if (closing_ || shut_down_) return;
-  uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(delay.count()), 0);
+  ctx_.timers.start(*this, delay);
 }
 
 void Connection::clear_timer() {
-  if (!closing_ && !shut_down_) uv_timer_stop(&timer_);
+  if (!closing_ && !shut_down_) ctx_.timers.stop(*this);
 }
 
 void Connection::start_reading() {
@@ -377,7 +374,7 @@ void Connection::drained() {
   }
   if (graceful_close_ && !shut_down_) {
     shut_down_ = true;
-    uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(kLinger.count()), 0);
+    ctx_.timers.start(*this, kLinger);
     auto* req = new uv_shutdown_t{};
     req->data = this;
     if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
@@ -413,12 +410,13 @@ void Connection::close() {
   closing_ = true;
   if (reading_) uv_read_stop(&h_.stream);
   reading_ = false;
+  ctx_.timers.stop(*this);
   uv_close(&h_.handle, on_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
 }
 
-void Connection::on_timer(uv_timer_t* t) noexcept {
-  auto* self = static_cast<Connection*>(t->data);
+void Connection::on_deadline(TimerHeap::Entry& entry) {
+  auto* self = static_cast<Connection*>(&entry);
+  if (self->closing_) return;
   if (self->shut_down_) {
     self->close();  // the peer did not close within the linger time
     return;
@@ -431,8 +429,7 @@ void Connection::on_timer(uv_timer_t* t) noexcept {
 
 void Connection::on_closed(uv_handle_t* h) noexcept {
   auto* self = static_cast<Connection*>(h->data);
-  if (--self->open_handles_ > 0) return;
-  // Both handles are closed: the session delivers its final event, then everything goes.
+  // The handle is closed: the session delivers its final event, then everything goes.
   if (self->session_) self->session_->on_closed();
   self->session_.reset();
   self->next_session_.reset();

@@ -1,7 +1,8 @@
 // server/connection.h
 #pragma once
 
-// One accepted socket. Owns the libuv stream handle and the connection's only timer, reads into
+// One accepted socket. Owns the libuv stream handle and one deadline on the worker's timer
+// heap (the connection's only timer), reads into
 // the loop's shared buffer, and keeps a bounded outbound buffer that is written once per loop
 // iteration (uv_try_write first, uv_write for the rest). close() is idempotent; the object is
 // freed only in the close callback, after the session delivered its final event.
@@ -15,6 +16,7 @@
 
 #include "server/scope_builder.h"
 #include "server/session.h"
+#include "server/timer_heap.h"
 #include "server/tls_layer.h"
 
 namespace laurel::server {
@@ -22,7 +24,7 @@ namespace laurel::server {
 struct WorkerContext;
 struct ListenSocket;
 
-class Connection {
+class Connection : private TimerHeap::Entry {
  public:
   // Accepts one pending connection from `server` (listening on `socket`) and starts its HTTP
   // session, behind TLS when the socket has a TLS context.
@@ -82,6 +84,8 @@ class Connection {
 
   // Called by the worker once per iteration for scheduled connections.
   void tick();
+  // The worker's timer heap calls this when the connection's deadline passed.
+  static void on_deadline(TimerHeap::Entry& entry);
   Session* session() { return session_.get(); }
 
  private:
@@ -93,7 +97,6 @@ class Connection {
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
-  static void on_timer(uv_timer_t* t) noexcept;
   static void on_closed(uv_handle_t* h) noexcept;
 
   void handle_read(ssize_t nread, const uv_buf_t* buf);
@@ -114,7 +117,6 @@ class Connection {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } h_;
-  uv_timer_t timer_;
   ConnectionInfo info_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
@@ -124,7 +126,6 @@ class Connection {
   std::unique_ptr<TlsLayer> tls_;
   std::string wire_out_;
   WriteOp* inflight_ = nullptr;
-  int open_handles_ = 0;
   bool is_unix_;
   bool read_paused_ = false;
   bool reading_ = false;
