@@ -85,7 +85,7 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
       conn->close();
       return;
     }
-    conn->tls_ = std::make_unique<TlsLayer>(ssl);
+    conn->tls_ = std::make_unique<Tls>(ssl);
     conn->info_.tls = true;
   }
   if (!is_unix) {
@@ -107,7 +107,8 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
 }
 
 std::size_t Connection::buffered() const {
-  return out_.size() + wire_out_.size() + (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
+  return out_.size() + (tls_ ? tls_->wire_out.size() : 0) +
+         (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
 }
 
 void Connection::schedule() {
@@ -130,9 +131,9 @@ void Connection::unschedule() {
 
 void Connection::tick() {
   if (closing_) return;
-  if (!pending_in_.empty() && !read_paused_ && !shut_down_ && session_) {
-    std::string bytes = std::move(pending_in_);
-    pending_in_.clear();
+  if (has_pending() && !read_paused_ && !shut_down_ && session_) {
+    std::string bytes = std::move(*pending_in_);
+    pending_in_.reset();
     session_->on_data(std::span<char>(bytes.data(), bytes.size()));
     after_session_call();
     if (closing_) return;
@@ -176,13 +177,16 @@ void Connection::pause_reading() {
 
 void Connection::resume_reading() {
   if (closing_) return;
-  if (!pending_in_.empty()) schedule();  // replay what was read but not consumed
+  if (has_pending()) schedule();  // replay what was read but not consumed
   if (!read_paused_) return;
   read_paused_ = false;
   start_reading();
 }
 
-void Connection::keep_pending(std::string_view bytes) { pending_in_.append(bytes); }
+void Connection::keep_pending(std::string_view bytes) {
+  if (!pending_in_) pending_in_ = std::make_unique<std::string>();
+  pending_in_->append(bytes);
+}
 
 void Connection::replace_session(std::unique_ptr<Session> next) { next_session_ = std::move(next); }
 
@@ -220,7 +224,7 @@ void Connection::handle_read(ssize_t nread, const uv_buf_t* buf) {
 
 void Connection::deliver_plain(std::span<char> bytes) {
   if (closing_ || bytes.empty()) return;
-  if (read_paused_ || !pending_in_.empty() || !session_) {
+  if (read_paused_ || has_pending() || !session_) {
     // A read that raced with pause_reading(), or older bytes still wait: keep the order.
     keep_pending(std::string_view(bytes.data(), bytes.size()));
     if (!read_paused_) schedule();
@@ -231,18 +235,18 @@ void Connection::deliver_plain(std::span<char> bytes) {
 }
 
 void Connection::tls_read(std::string_view cipher) {
-  bool was_done = tls_->handshake_done();
+  bool was_done = tls_->layer.handshake_done();
   // Decrypt into the worker's scratch buffer (taken, so a nested use could not clobber it).
   std::string plain = std::move(ctx_.tls_plain);
   plain.clear();
-  TlsLayer::Status st = tls_->receive(cipher, plain, wire_out_);
-  if (!was_done && tls_->handshake_done()) ServerMetrics::get().tls_handshake_ok.inc();
-  if (!wire_out_.empty()) schedule();
+  TlsLayer::Status st = tls_->layer.receive(cipher, plain, tls_->wire_out);
+  if (!was_done && tls_->layer.handshake_done()) ServerMetrics::get().tls_handshake_ok.inc();
+  if (!tls_->wire_out.empty()) schedule();
   if (st == TlsLayer::Status::kError) {
     if (!was_done) ServerMetrics::get().tls_handshake_failed.inc();
     if (ctx_.config.verbosity >= 2) {
       std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info_.client_host.c_str(),
-                   tls_->error().c_str());
+                   tls_->layer.error().c_str());
     }
     flush();  // the alert, if the kernel takes it now
     close();
@@ -285,14 +289,14 @@ void Connection::return_out() {
 
 void Connection::flush() {
   if (closing_) return;
-  if (tls_ && !tls_->handshake_done() && graceful_close_) {
+  if (tls_ && !tls_->layer.handshake_done() && graceful_close_) {
     close();  // nothing can be said to a peer that never finished its handshake
     return;
   }
   if (tls_ && !out_.empty()) {
     // Encrypt what the session queued (nothing moves before the handshake is complete).
     TlsLayer::Status st;
-    std::size_t taken = tls_->send(out_, wire_out_, st);
+    std::size_t taken = tls_->layer.send(out_, tls_->wire_out, st);
     if (st == TlsLayer::Status::kError) {
       close();
       return;
@@ -304,7 +308,7 @@ void Connection::flush() {
       out_.erase(0, taken);
     }
   }
-  std::string& wire = tls_ ? wire_out_ : out_;
+  std::string& wire = tls_ ? tls_->wire_out : out_;
   if (inflight_ || wire.empty()) {
     return_out();  // lent but not used
     if (!inflight_ && wire.empty() && out_.empty()) drained();
@@ -362,8 +366,8 @@ void Connection::drained() {
   if (graceful_close_ && tls_ && !tls_closed_) {
     // Say goodbye at the TLS level before the TCP half-close (RFC 8446 §6.1).
     tls_closed_ = true;
-    tls_->close_notify(wire_out_);
-    if (!wire_out_.empty()) {
+    tls_->layer.close_notify(tls_->wire_out);
+    if (!tls_->wire_out.empty()) {
       flush();
       return;
     }

@@ -57,7 +57,7 @@ class Connection : private TimerHeap::Entry {
   void resume_reading();
   bool reading_paused() const { return read_paused_; }
   void keep_pending(std::string_view bytes);
-  std::size_t pending_bytes() const { return pending_in_.size(); }
+  std::size_t pending_bytes() const { return pending_in_ ? pending_in_->size() : 0; }
 
   // Makes `next` the connection's session once the current session call returns (an upgrade).
   void replace_session(std::unique_ptr<Session> next);
@@ -109,6 +109,7 @@ class Connection : private TimerHeap::Entry {
   void return_out();
   void start_reading();
   void unschedule();
+  bool has_pending() const { return pending_in_ && !pending_in_->empty(); }
 
   WorkerContext& ctx_;
   union Stream {
@@ -121,10 +122,15 @@ class Connection : private TimerHeap::Entry {
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
   std::string out_;         // not yet handed to the kernel; no heap buffer when idle
-  std::string pending_in_;  // read but not yet consumed; empty (no heap) when idle
-  // TLS: out_ holds plaintext until the flush encrypts it into wire_out_ (ciphertext).
-  std::unique_ptr<TlsLayer> tls_;
-  std::string wire_out_;
+  // Read but not yet consumed (rare: a paused read, or frames before the accept).
+  std::unique_ptr<std::string> pending_in_;
+  // TLS: out_ holds plaintext until the flush encrypts it into wire_out (ciphertext).
+  struct Tls {
+    explicit Tls(SSL* ssl) : layer(ssl) {}
+    TlsLayer layer;
+    std::string wire_out;
+  };
+  std::unique_ptr<Tls> tls_;
   WriteOp* inflight_ = nullptr;
   bool is_unix_;
   bool read_paused_ = false;
