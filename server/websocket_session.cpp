@@ -304,7 +304,7 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
   // Our echo carries the peer's code (none when it sent none); unless we closed first.
   if (state_ == State::kOpen && code != kCloseNoStatus) ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
-  close_reason_ = std::string(reason);
+  close_reason_ = reason.empty() ? nullptr : std::make_unique<std::string>(reason);
   state_ = State::kClosing;
   // The codec queued the echoing close frame (RFC 6455 §5.5.1); the server closes the TCP
   // connection once it is written (§7.1.1), half-closing first and discarding whatever the
@@ -315,7 +315,7 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
 void WebsocketSession::on_protocol_error(int code, std::string_view why) {
   ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
-  close_reason_ = std::string(why);
+  close_reason_ = why.empty() ? nullptr : std::make_unique<std::string>(why);
   state_ = State::kClosing;
   conn_.close_after_flush();
 }
@@ -391,7 +391,8 @@ void WebsocketSession::on_tick() {
 void WebsocketSession::end_instance() {
   if (instance_ && !disconnected_) {
     disconnected_ = true;
-    deliver(asgi::WebsocketDisconnect{close_code_, close_reason_});
+    deliver(asgi::WebsocketDisconnect{
+        close_code_, close_reason_ ? std::string_view(*close_reason_) : std::string_view()});
   }
   instance_.reset();
 }

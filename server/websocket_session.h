@@ -89,7 +89,7 @@ class WebsocketSession final : public Session,
   std::unique_ptr<Handshake> handshake_;
   std::string path_;                  // for the access log
   std::string client_;                // "host:port" for the access log
-  std::string close_reason_;
+  std::unique_ptr<std::string> close_reason_;  // the peer's, once it closed with one
   int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   asgi::Clock::time_point next_ping_{};
   asgi::Clock::time_point pong_deadline_{};
