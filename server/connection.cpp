@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "server/http_session.h"
 #include "server/listener.h"
@@ -24,19 +25,28 @@ const std::size_t kInlineCapacity = std::string().capacity();
 // How long a closing connection waits for the peer's EOF after our half-close.
 constexpr std::chrono::milliseconds kLinger{2000};
 
-void sockaddr_to(const sockaddr_storage& addr, std::string& host, int& port) {
-  char buf[INET6_ADDRSTRLEN] = {0};
+template <class Address>
+void keep_address(const sockaddr_storage& addr, Address& out) {
   if (addr.ss_family == AF_INET) {
     auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    port = ntohs(a->sin_port);
-    host = buf;
+    std::memcpy(out.bytes.data(), &a->sin_addr, sizeof a->sin_addr);
+    out.port = ntohs(a->sin_port);
+    out.family = AF_INET;
   } else if (addr.ss_family == AF_INET6) {
     auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    port = ntohs(a->sin6_port);
-    host = buf;
+    std::memcpy(out.bytes.data(), &a->sin6_addr, sizeof a->sin6_addr);
+    out.port = ntohs(a->sin6_port);
+    out.family = AF_INET6;
   }
+}
+
+template <class Address>
+void format_address(const Address& addr, std::string& host, int& port) {
+  if (addr.family == 0) return;
+  char buf[INET6_ADDRSTRLEN] = {0};
+  inet_ntop(addr.family, addr.bytes.data(), buf, sizeof buf);
+  host = buf;
+  port = addr.port;
 }
 
 }  // namespace
@@ -86,24 +96,31 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
       return;
     }
     conn->tls_ = std::make_unique<Tls>(ssl);
-    conn->info_.tls = true;
   }
   if (!is_unix) {
     uv_tcp_nodelay(&conn->h_.tcp, 1);
     sockaddr_storage addr{};
     int len = sizeof addr;
     if (uv_tcp_getpeername(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      sockaddr_to(addr, conn->info_.client_host, conn->info_.client_port);
+      keep_address(addr, conn->client_addr_);
     }
     len = sizeof addr;
     if (uv_tcp_getsockname(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      sockaddr_to(addr, conn->info_.server_host, conn->info_.server_port);
+      keep_address(addr, conn->server_addr_);
     }
   }
   conn->session_ = std::make_unique<HttpSession>(*conn);
   conn->session_->on_start();
   conn->after_session_call();
   if (!conn->closed()) conn->start_reading();
+}
+
+ConnectionInfo Connection::info() const {
+  ConnectionInfo info;
+  format_address(client_addr_, info.client_host, info.client_port);
+  format_address(server_addr_, info.server_host, info.server_port);
+  info.tls = tls_ != nullptr;
+  return info;
 }
 
 std::size_t Connection::buffered() const {
@@ -245,7 +262,7 @@ void Connection::tls_read(std::string_view cipher) {
   if (st == TlsLayer::Status::kError) {
     if (!was_done) ServerMetrics::get().tls_handshake_failed.inc();
     if (ctx_.config.verbosity >= 2) {
-      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info_.client_host.c_str(),
+      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info().client_host.c_str(),
                    tls_->layer.error().c_str());
     }
     flush();  // the alert, if the kernel takes it now

@@ -7,7 +7,9 @@
 // iteration (uv_try_write first, uv_write for the rest). close() is idempotent; the object is
 // freed only in the close callback, after the session delivered its final event.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,7 +33,8 @@ class Connection : private TimerHeap::Entry {
   static void accept_from(WorkerContext& ctx, uv_stream_t* server, const ListenSocket& socket);
 
   WorkerContext& ctx() { return ctx_; }
-  const ConnectionInfo& info() const { return info_; }
+  // The two ends, formatted on each call: the connection keeps them binary.
+  ConnectionInfo info() const;
   // Accepted on the --metrics listener: only the built-in endpoints are served.
   bool metrics_only() const { return metrics_only_; }
 
@@ -118,7 +121,14 @@ class Connection : private TimerHeap::Entry {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } h_;
-  ConnectionInfo info_;
+  // An address as the kernel gave it; its text is made when a scope or log line needs it.
+  struct Address {
+    std::array<std::uint8_t, 16> bytes{};
+    std::uint16_t port = 0;
+    std::uint8_t family = 0;  // AF_INET, AF_INET6; 0 for none (a unix socket)
+  };
+  Address client_addr_;
+  Address server_addr_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
   std::string out_;         // not yet handed to the kernel; no heap buffer when idle
