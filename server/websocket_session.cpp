@@ -30,10 +30,13 @@ WebsocketSession::WebsocketSession(Connection& conn, RequestHead& head, Handshak
     : conn_(conn),
       codec_(*this, limits_from(conn.ctx().config)),
       handshake_(std::make_unique<Handshake>()) {
-  handshake_->scope = build_websocket_scope(head, conn.info(), client,
-                                            conn.ctx().config.root_path, check.subprotocols);
+  const ConnectionInfo info = conn.info();
+  handshake_->scope = build_websocket_scope(head, info, client, conn.ctx().config.root_path,
+                                            check.subprotocols);
   if (const asgi::Value* p = handshake_->scope.find("path")) path_ = p->as_string();
-  client_ = format_client(client.host, client.port);
+  if (client.host != info.client_host || client.port != info.client_port) {
+    proxied_client_ = std::make_unique<std::string>(format_client(client.host, client.port));
+  }
   handshake_->key = std::move(check.key);
   handshake_->offered = std::move(check.subprotocols);
   ServerMetrics::get().websocket_open.add();
@@ -45,7 +48,7 @@ asgi::EventLoop& WebsocketSession::loop() { return conn_.ctx().loop; }
 
 void WebsocketSession::on_start() {
   const ServerConfig& config = conn_.ctx().config;
-  conn_.ctx().log.websocket(client_, "WSCONNECTING", path_);
+  log_event("WSCONNECTING");
   // Frames that arrive before the application accepts wait in the kernel (and in the bytes
   // already read), so a client cannot make us buffer or act on them early.
   conn_.pause_reading();
@@ -141,7 +144,7 @@ asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
   accepted_ = true;
   ServerMetrics::get().handshake_accepted.inc();
   handshake_.reset();
-  conn_.ctx().log.websocket(client_, "WSCONNECT", path_);
+  log_event("WSCONNECT");
   asgi::Clock::time_point now = conn_.ctx().loop.now();
   next_ping_ = now + config.ping_interval;
   expires_ = now + config.websocket_timeout;
@@ -251,7 +254,7 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
   if (!body.more_body) {
     state_ = State::kDone;
     ServerMetrics::get().handshake_denied.inc();
-    conn_.ctx().log.websocket(client_, "WSREJECT", path_);
+    log_event("WSREJECT");
     conn_.clear_timer();
     conn_.close_after_flush();
   }
@@ -263,7 +266,7 @@ void WebsocketSession::reject(int status, std::string_view message) {
   handshake_.reset();
   append_error_response(conn_.out(), status, message, conn_.ctx().config.server_name);
   ServerMetrics::get().handshake_denied.inc();
-  conn_.ctx().log.websocket(client_, "WSREJECT", path_);
+  log_event("WSREJECT");
   conn_.clear_timer();
   conn_.close_after_flush();
 }
@@ -397,6 +400,17 @@ void WebsocketSession::end_instance() {
   instance_.reset();
 }
 
+void WebsocketSession::log_event(std::string_view action) {
+  AccessLog& log = conn_.ctx().log;
+  if (!log.enabled()) return;
+  if (proxied_client_) {
+    log.websocket(*proxied_client_, action, path_);
+    return;
+  }
+  ConnectionInfo info = conn_.info();
+  log.websocket(format_client(info.client_host, info.client_port), action, path_);
+}
+
 void WebsocketSession::on_drained() {
   if (paused_for_backpressure_) {
     paused_for_backpressure_ = false;
@@ -408,7 +422,7 @@ void WebsocketSession::on_eof() { conn_.close(); }
 
 void WebsocketSession::on_closed() {
   end_instance();
-  if (accepted_) conn_.ctx().log.websocket(client_, "WSDISCONNECT", path_);
+  if (accepted_) log_event("WSDISCONNECT");
 }
 
 void WebsocketSession::on_shutdown() {

@@ -71,7 +71,8 @@ class WebsocketSession final : public Session,
   void deliver(const asgi::ReceiveEvent& event);
   void arm_timer();
   void start_closing(int code, std::string_view reason);
-  void end_instance();  // delivers websocket.disconnect once, then destroys the instance
+  void end_instance();
+  void log_event(std::string_view action);  // delivers websocket.disconnect once, then destroys the instance
 
   // What only the handshake needs: allocated with the session, freed once the application
   // accepted or refused, so an open socket does not carry it.
@@ -88,7 +89,9 @@ class WebsocketSession final : public Session,
   std::unique_ptr<asgi::Instance> instance_;
   std::unique_ptr<Handshake> handshake_;
   std::string path_;                  // for the access log
-  std::string client_;                // "host:port" for the access log
+  // "host:port" for the access log when a trusted proxy named a client other than the peer;
+  // otherwise the line takes it from the connection's address.
+  std::unique_ptr<std::string> proxied_client_;
   std::unique_ptr<std::string> close_reason_;  // the peer's, once it closed with one
   int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   asgi::Clock::time_point next_ping_{};
