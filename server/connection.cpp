@@ -201,6 +201,7 @@ void Connection::resume_reading() {
 }
 
 void Connection::keep_pending(std::string_view bytes) {
+  if (bytes.empty()) return;
   if (!pending_in_) pending_in_ = std::make_unique<std::string>();
   pending_in_->append(bytes);
 }
