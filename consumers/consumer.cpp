@@ -23,6 +23,14 @@ using asgi::Value;
 
 namespace {
 
+// Whether the event holds views into bytes that the consumer must own while a task runs.
+bool carries_bytes(const ReceiveEvent& event) {
+  if (auto* r = std::get_if<asgi::WebsocketReceive>(&event)) return !r->data.empty();
+  if (auto* h = std::get_if<asgi::HttpRequest>(&event)) return !h->body.empty();
+  if (auto* d = std::get_if<asgi::WebsocketDisconnect>(&event)) return !d->reason.empty();
+  return false;
+}
+
 bool is_final(const ReceiveEvent& event) {
   return std::holds_alternative<asgi::WebsocketDisconnect>(event) ||
          std::holds_alternative<asgi::HttpDisconnect>(event);
@@ -168,10 +176,15 @@ void Consumer::on_event(const ReceiveEvent& event) {
     return;
   }
   if (!final && handle_event_inline(event)) return;
-  current_.own(event);
   Task<void> task;
   try {
-    task = handle_event(current_.view());
+    if (carries_bytes(event)) {
+      if (!current_) current_ = std::make_unique<OwnedEvent>();
+      current_->own(event);
+      task = handle_event(current_->view());
+    } else {
+      task = handle_event(event);
+    }
   } catch (...) {
     on_error(std::current_exception());
     return;

@@ -107,6 +107,7 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
 
  private:
   // One client event with its bytes owned, so that the views handed to a handler stay valid.
+  // Events without bytes (connect, an empty disconnect) are handed over as they are.
   struct OwnedEvent {
     std::string data;        // body / frame / reason bytes
     int code = 0;
@@ -146,7 +147,9 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   // A handful per consumer class: searched in order, and no allocation when there are none.
   std::vector<std::pair<std::string, Handler>> handlers_;
   std::unique_ptr<std::list<Pending>> pending_;  // made when something first has to wait
-  OwnedEvent current_;  // the event whose task runs now; its bytes back the views it was given
+  // The event whose task runs now; its bytes back the views it was given. Made by the first
+  // event with bytes that takes the coroutine path, then reused.
+  std::unique_ptr<OwnedEvent> current_;
   bool busy_ = false;
   bool disconnected_ = false;
   bool finished_ = false;
