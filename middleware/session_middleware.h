@@ -25,7 +25,7 @@ class Session final : public asgi::Object {
   explicit Session(auth::AuthConfigPtr config);
 
   // The cookie value; empty until the session is saved for the first time.
-  const std::string& session_key() const { return key_; }
+  const std::string& session_key() const;
   const auth::SessionData& data() const;
   // Mutable access marks the session modified (saved by save()).
   auth::SessionData& data();
@@ -47,7 +47,7 @@ class Session final : public asgi::Object {
 
  private:
   auth::AuthConfigPtr config_;
-  std::string key_;
+  std::unique_ptr<std::string> key_;  // made by the first save or load
   // Null until first written or loaded: most sockets carry an empty session and never touch it,
   // and an empty object costs an allocation.
   auth::SessionData data_;
