@@ -93,17 +93,18 @@ class WebsocketSession final : public Session,
   // otherwise the line takes it from the connection's address.
   std::unique_ptr<std::string> proxied_client_;
   std::unique_ptr<std::string> close_reason_;  // the peer's, once it closed with one
-  int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   asgi::Clock::time_point next_ping_{};
   asgi::Clock::time_point pong_deadline_{};
   asgi::Clock::time_point expires_{};
   asgi::Clock::time_point close_deadline_{};
+  // The small members share one 8-byte slot (the object then fits a smaller malloc chunk).
+  int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   State state_ = State::kConnecting;
-  bool awaiting_pong_ = false;
-  bool dispatching_ = false;
-  bool disconnected_ = false;
-  bool paused_for_backpressure_ = false;
-  bool accepted_ = false;
+  bool awaiting_pong_ : 1 = false;
+  bool dispatching_ : 1 = false;
+  bool disconnected_ : 1 = false;
+  bool paused_for_backpressure_ : 1 = false;
+  bool accepted_ : 1 = false;
 };
 
 }  // namespace laurel::server
