@@ -136,13 +136,14 @@ const std::string& Consumer::channel_name() const {
 }
 
 void Consumer::handle(std::string type, Handler fn) {
-  for (auto& [registered, handler] : handlers_) {
+  if (!handlers_) handlers_ = std::make_unique<std::vector<std::pair<std::string, Handler>>>();
+  for (auto& [registered, handler] : *handlers_) {
     if (registered == type) {
       handler = std::move(fn);
       return;
     }
   }
-  handlers_.emplace_back(std::move(type), std::move(fn));
+  handlers_->emplace_back(std::move(type), std::move(fn));
 }
 
 void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
@@ -231,8 +232,10 @@ Task<void> Consumer::dispatch(const Value& message) {
     throw NoHandler("Incoming message has no 'type' attribute: " + message.repr());
   }
   const std::string& name = type->as_string();
-  for (const auto& [registered, handler] : handlers_) {
-    if (registered == name) return handler(message);
+  if (handlers_) {
+    for (const auto& [registered, handler] : *handlers_) {
+      if (registered == name) return handler(message);
+    }
   }
   throw NoHandler("No handler for message type " + name);
 }

@@ -144,8 +144,9 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   // Filled in by the first channel_name() call, which is logically const.
   mutable std::unique_ptr<Channel> channel_;
   channel_layer::ListeningPtr listening_named_;  // scope["channel"] for background workers
-  // A handful per consumer class: searched in order, and no allocation when there are none.
-  std::vector<std::pair<std::string, Handler>> handlers_;
+  // A handful per consumer class, searched in order; made by the first handle() call (an echo
+  // consumer registers none).
+  std::unique_ptr<std::vector<std::pair<std::string, Handler>>> handlers_;
   std::unique_ptr<std::list<Pending>> pending_;  // made when something first has to wait
   // The event whose task runs now; its bytes back the views it was given. Made by the first
   // event with bytes that takes the coroutine path, then reused.
