@@ -122,8 +122,9 @@ const std::string& Consumer::channel_name() const {
   static const std::string kNone;
   if (!layer_) return kNone;
   if (!channel_) {
+    std::string name = layer_->new_channel();  // made first: if it throws, the next call retries
     channel_ = std::make_unique<Channel>();
-    channel_->name = layer_->new_channel();
+    channel_->name = std::move(name);
     // Once the connection has gone (or the consumer finished) nothing would be delivered, so
     // the name is not registered; before that it is, so what is sent to it arrives.
     if (connected() && !finished_) {
