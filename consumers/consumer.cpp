@@ -23,6 +23,14 @@ using asgi::Value;
 
 namespace {
 
+// Whether the event holds views into bytes that the consumer must own while a task runs.
+bool carries_bytes(const ReceiveEvent& event) {
+  if (auto* r = std::get_if<asgi::WebsocketReceive>(&event)) return !r->data.empty();
+  if (auto* h = std::get_if<asgi::HttpRequest>(&event)) return !h->body.empty();
+  if (auto* d = std::get_if<asgi::WebsocketDisconnect>(&event)) return !d->reason.empty();
+  return false;
+}
+
 bool is_final(const ReceiveEvent& event) {
   return std::holds_alternative<asgi::WebsocketDisconnect>(event) ||
          std::holds_alternative<asgi::HttpDisconnect>(event);
@@ -40,9 +48,8 @@ struct Joined {
 
 }  // namespace
 
-void Consumer::Pending::own(const ReceiveEvent& event) {
-  kind = Kind::kEvent;
-  event_index = event.index();
+void Consumer::OwnedEvent::own(const ReceiveEvent& event) {
+  index = static_cast<std::uint8_t>(event.index());
   // assign() keeps the buffer's capacity: after the first frames, owning one costs a memcpy.
   if (auto* r = std::get_if<asgi::WebsocketReceive>(&event)) {
     data.assign(r->data);
@@ -58,8 +65,8 @@ void Consumer::Pending::own(const ReceiveEvent& event) {
   }
 }
 
-ReceiveEvent Consumer::Pending::view() const {
-  switch (event_index) {
+ReceiveEvent Consumer::OwnedEvent::view() const {
+  switch (index) {
     case 0:
       return asgi::HttpRequest{data, flag};
     case 1:
@@ -112,17 +119,32 @@ std::string short_type_name(const char* mangled) {
 }  // namespace detail
 
 const std::string& Consumer::channel_name() const {
-  if (channel_name_.empty() && layer_) {
-    channel_name_ = layer_->new_channel();
+  static const std::string kNone;
+  if (!layer_) return kNone;
+  if (!channel_) {
+    std::string name = layer_->new_channel();  // made first: if it throws, the next call retries
+    channel_ = std::make_unique<Channel>();
+    channel_->name = std::move(name);
     // Once the connection has gone (or the consumer finished) nothing would be delivered, so
     // the name is not registered; before that it is, so what is sent to it arrives.
     if (connected() && !finished_) {
       auto* self = const_cast<Consumer*>(this);  // consumers are never const objects
-      listening_ = layer_->listen(
-          channel_name_, [self](const Value& message) { self->on_layer_message(message); });
+      channel_->listening = layer_->listen(
+          channel_->name, [self](const Value& message) { self->on_layer_message(message); });
     }
   }
-  return channel_name_;
+  return channel_->name;
+}
+
+void Consumer::handle(std::string type, Handler fn) {
+  if (!handlers_) handlers_ = std::make_unique<std::vector<std::pair<std::string, Handler>>>();
+  for (auto& [registered, handler] : *handlers_) {
+    if (registered == type) {
+      handler = std::move(fn);
+      return;
+    }
+  }
+  handlers_->emplace_back(std::move(type), std::move(fn));
 }
 
 void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
@@ -153,14 +175,20 @@ void Consumer::on_event(const ReceiveEvent& event) {
     return;
   }
   if (busy_) {
-    pending_.emplace_back().own(event);
+    if (!pending_) pending_ = std::make_unique<std::list<Pending>>();
+    pending_->emplace_back().event.own(event);
     return;
   }
   if (!final && handle_event_inline(event)) return;
-  current_.own(event);
   Task<void> task;
   try {
-    task = handle_event(current_.view());
+    if (carries_bytes(event)) {
+      if (!current_) current_ = std::make_unique<OwnedEvent>();
+      current_->own(event);
+      task = handle_event(current_->view());
+    } else {
+      task = handle_event(event);
+    }
   } catch (...) {
     on_error(std::current_exception());
     return;
@@ -172,8 +200,9 @@ void Consumer::on_layer_message(const Value& message) {
   if (finished_ || disconnected_ || failed_) return;
   if (busy_) {
     // The only copy of a layer message: it must outlive the delivery call to wait its turn.
-    auto& item = pending_.emplace_back();
-    item.kind = Pending::Kind::kMessage;
+    if (!pending_) pending_ = std::make_unique<std::list<Pending>>();
+    auto& item = pending_->emplace_back();
+    item.is_message = true;
     item.message = message;
     return;
   }
@@ -190,13 +219,13 @@ void Consumer::on_layer_message(const Value& message) {
 void Consumer::detach() {
   on_detached();
   peer_ = nullptr;
-  listening_.reset();
+  if (channel_) channel_->listening.reset();
   listening_named_.reset();
 }
 
 void Consumer::finish() {
   finished_ = true;
-  listening_.reset();
+  if (channel_) channel_->listening.reset();
   listening_named_.reset();
 }
 
@@ -205,9 +234,13 @@ Task<void> Consumer::dispatch(const Value& message) {
   if (type == nullptr || !type->is_string()) {
     throw NoHandler("Incoming message has no 'type' attribute: " + message.repr());
   }
-  auto it = handlers_.find(type->as_string());
-  if (it == handlers_.end()) throw NoHandler("No handler for message type " + type->as_string());
-  return it->second(message);
+  const std::string& name = type->as_string();
+  if (handlers_) {
+    for (const auto& [registered, handler] : *handlers_) {
+      if (registered == name) return handler(message);
+    }
+  }
+  throw NoHandler("No handler for message type " + name);
 }
 
 Task<void> Consumer::handle_event(ReceiveEvent event) {
@@ -238,7 +271,7 @@ void Consumer::run(Task<void> task) {
   task.handle().resume();
   if (task.done()) {
     complete(task);
-    if (pending_.empty()) {
+    if (!pending_ || pending_->empty()) {
       busy_ = false;
       return;
     }
@@ -256,11 +289,11 @@ void Consumer::complete(Task<void>& task) {
 }
 
 Task<void> Consumer::make_task(const Pending& item) {
-  if (item.kind == Pending::Kind::kMessage) {
+  if (item.is_message) {
     if (failed_ || finished_) return {};
     return dispatch(item.message);
   }
-  ReceiveEvent event = item.view();
+  ReceiveEvent event = item.event.view();
   if (finished_ || (failed_ && !is_final(event))) return {};
   if (!is_final(event) && handle_event_inline(event)) return {};
   return handle_event(event);
@@ -272,12 +305,13 @@ Task<void> Consumer::drain(std::shared_ptr<Consumer> self, Task<void> first) {
     self->complete(first);
     first = Task<void>();
   }
-  while (!self->pending_.empty()) {
-    self->current_ = std::move(self->pending_.front());
-    self->pending_.pop_front();
+  while (self->pending_ && !self->pending_->empty()) {
+    // The item lives in this frame while its task runs: the task's views point into it.
+    Pending item = std::move(self->pending_->front());
+    self->pending_->pop_front();
     Task<void> next;
     try {
-      next = self->make_task(self->current_);
+      next = self->make_task(item);
     } catch (...) {
       self->on_error(std::current_exception());
       continue;

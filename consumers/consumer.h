@@ -7,14 +7,15 @@
 // order. Subclasses add the protocol (WebsocketConsumer, HttpConsumer); background workers use
 // this class directly.
 
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <list>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "asgi/application.h"
@@ -73,12 +74,9 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   template <class C>
   void handle(std::string type, Task<void> (C::*fn)(const asgi::Value&)) {
     C* self = static_cast<C*>(this);
-    handlers_.insert_or_assign(std::move(type),
-                               [self, fn](const asgi::Value& m) { return (self->*fn)(m); });
+    handle(std::move(type), [self, fn](const asgi::Value& m) { return (self->*fn)(m); });
   }
-  void handle(std::string type, std::function<Task<void>(const asgi::Value&)> fn) {
-    handlers_.insert_or_assign(std::move(type), std::move(fn));
-  }
+  void handle(std::string type, std::function<Task<void>(const asgi::Value&)> fn);
 
   // Channels' dispatch(): the handler for message["type"]; throws NoHandler.
   virtual Task<void> dispatch(const asgi::Value& message);
@@ -108,17 +106,28 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   std::vector<std::string> groups_;
 
  private:
-  // An event or message waiting while another one is handled; owns its bytes.
-  struct Pending {
-    enum class Kind { kEvent, kMessage } kind = Kind::kEvent;
-    std::size_t event_index = 0;  // which ReceiveEvent alternative
-    std::string data;             // body / frame / reason bytes
-    bool flag = false;            // more_body / binary
+  // One client event with its bytes owned, so that the views handed to a handler stay valid.
+  // Events without bytes (connect, an empty disconnect) are handed over as they are.
+  struct OwnedEvent {
+    std::string data;        // body / frame / reason bytes
     int code = 0;
-    asgi::Value message;
+    std::uint8_t index = 0;  // which ReceiveEvent alternative
+    bool flag = false;       // more_body / binary
     void own(const asgi::ReceiveEvent& event);
     asgi::ReceiveEvent view() const;
   };
+  // An event or layer message waiting while another one is handled.
+  struct Pending {
+    bool is_message = false;
+    OwnedEvent event;
+    asgi::Value message;
+  };
+  // The consumer's own channel, made by the first channel_name() call; most sockets never ask.
+  struct Channel {
+    std::string name;
+    channel_layer::ListeningPtr listening;
+  };
+  using Handler = std::function<Task<void>(const asgi::Value&)>;
 
   void on_layer_message(const asgi::Value& message);
   void run(Task<void> task);
@@ -126,19 +135,22 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   void complete(Task<void>& task);
   static Task<void> drain(std::shared_ptr<Consumer> self, Task<void> first);
 
+  // What every idle socket holds is kept small: the parts most consumers never use (the
+  // channel, the queue) are allocated on first use.
   asgi::Scope scope_;
   asgi::Peer* peer_ = nullptr;
   asgi::EventLoop* loop_ = nullptr;
   channel_layer::ChannelLayerPtr layer_;
   // Filled in by the first channel_name() call, which is logically const.
-  mutable std::string channel_name_;
-  mutable channel_layer::ListeningPtr listening_;
+  mutable std::unique_ptr<Channel> channel_;
   channel_layer::ListeningPtr listening_named_;  // scope["channel"] for background workers
-  std::map<std::string, std::function<Task<void>(const asgi::Value&)>, std::less<>> handlers_;
-  // A list, not a deque: libstdc++'s deque allocates ~600 bytes on construction, which every
-  // idle socket would pay for a queue that is almost always empty.
-  std::list<Pending> pending_;
-  Pending current_;  // the item whose task runs now; its bytes back the views it was given
+  // A handful per consumer class, searched in order; made by the first handle() call (an echo
+  // consumer registers none).
+  std::unique_ptr<std::vector<std::pair<std::string, Handler>>> handlers_;
+  std::unique_ptr<std::list<Pending>> pending_;  // made when something first has to wait
+  // The event whose task runs now; its bytes back the views it was given. Made by the first
+  // event with bytes that takes the coroutine path, then reused.
+  std::unique_ptr<OwnedEvent> current_;
   bool busy_ = false;
   bool disconnected_ = false;
   bool finished_ = false;

@@ -2,6 +2,7 @@
 #include "middleware/auth_middleware.h"
 
 #include <stdexcept>
+#include <utility>
 
 #include "middleware/cookie_middleware.h"
 #include "middleware/session_middleware.h"
@@ -20,11 +21,13 @@ Task<std::optional<Denial>> AuthMiddleware::resolve(asgi::Scope& scope,
         "(AuthMiddleware must be inside SessionMiddleware; use AuthMiddlewareStack)");
   }
   scope["user"] = asgi::ObjectPtr(std::const_pointer_cast<auth::User>(auth::anonymous_user()));
-  auto user_id = auth::session_user_id(session->data());
+  // Read through a const reference: looking the user up does not modify the session.
+  const auth::SessionData& data = std::as_const(*session).data();
+  auto user_id = auth::session_user_id(data);
   if (!user_id) co_return std::nullopt;
   auth::UserPtr user = co_await config_->users->find_by_id(loop, *user_id);
   if (!user || !user->is_active) co_return std::nullopt;
-  if (!auth::session_hash_matches(session->data(), user->password, config_->keys)) {
+  if (!auth::session_hash_matches(data, user->password, config_->keys)) {
     // The password changed since this session logged in: Django flushes the session.
     co_await session->flush(loop);
     co_return std::nullopt;

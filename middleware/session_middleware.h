@@ -25,12 +25,12 @@ class Session final : public asgi::Object {
   explicit Session(auth::AuthConfigPtr config);
 
   // The cookie value; empty until the session is saved for the first time.
-  const std::string& session_key() const { return key_; }
-  const auth::SessionData& data() const { return data_; }
+  const std::string& session_key() const;
+  const auth::SessionData& data() const;
   // Mutable access marks the session modified (saved by save()).
   auth::SessionData& data();
   bool modified() const { return modified_; }
-  bool empty() const { return data_.empty(); }
+  bool empty() const { return data().empty(); }
   auth::Timestamp expire_date() const { return expire_date_; }
 
   // Writes the row (creating a key on first save), with expiry now + the cookie age.
@@ -47,8 +47,10 @@ class Session final : public asgi::Object {
 
  private:
   auth::AuthConfigPtr config_;
-  std::string key_;
-  auth::SessionData data_ = auth::SessionData::object();
+  std::unique_ptr<std::string> key_;  // made by the first save or load
+  // Null until first written or loaded: most sockets carry an empty session and never touch it,
+  // and an empty object costs an allocation.
+  auth::SessionData data_;
   auth::Timestamp expire_date_{};
   bool modified_ = false;
 };

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "server/http_session.h"
 #include "server/listener.h"
@@ -15,25 +16,37 @@
 namespace laurel::server {
 namespace {
 
-// Keep a small outbound capacity between messages (no allocation per echoed frame), but give
-// back large buffers so idle connections stay small.
+// Drained output buffers up to this size go back to the worker's spares (no allocation per
+// echoed frame); larger ones are freed.
 constexpr std::size_t kKeepCapacity = 1024;
+// How many spares a worker keeps: enough for the connections that write in one iteration.
+constexpr std::size_t kMaxSpareBuffers = 128;
+const std::size_t kInlineCapacity = std::string().capacity();
 // How long a closing connection waits for the peer's EOF after our half-close.
 constexpr std::chrono::milliseconds kLinger{2000};
 
-void sockaddr_to(const sockaddr_storage& addr, std::string& host, int& port) {
-  char buf[INET6_ADDRSTRLEN] = {0};
+template <class Address>
+void keep_address(const sockaddr_storage& addr, Address& out) {
   if (addr.ss_family == AF_INET) {
     auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    port = ntohs(a->sin_port);
-    host = buf;
+    std::memcpy(out.bytes.data(), &a->sin_addr, sizeof a->sin_addr);
+    out.port = ntohs(a->sin_port);
+    out.family = AF_INET;
   } else if (addr.ss_family == AF_INET6) {
     auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    port = ntohs(a->sin6_port);
-    host = buf;
+    std::memcpy(out.bytes.data(), &a->sin6_addr, sizeof a->sin6_addr);
+    out.port = ntohs(a->sin6_port);
+    out.family = AF_INET6;
   }
+}
+
+template <class Address>
+void format_address(const Address& addr, std::string& host, int& port) {
+  if (addr.family == 0) return;
+  char buf[INET6_ADDRSTRLEN] = {0};
+  inet_ntop(addr.family, addr.bytes.data(), buf, sizeof buf);
+  host = buf;
+  port = addr.port;
 }
 
 }  // namespace
@@ -52,10 +65,7 @@ Connection::Connection(WorkerContext& ctx, bool is_unix) : ctx_(ctx), is_unix_(i
   } else {
     uv_tcp_init(loop, &h_.tcp);
   }
-  uv_timer_init(loop, &timer_);
   h_.handle.data = this;
-  timer_.data = this;
-  open_handles_ = 2;
   // Link into the worker's list of live connections.
   all_next_ = ctx_.all_head;
   if (all_next_) all_next_->all_prev_ = this;
@@ -85,19 +95,18 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
       conn->close();
       return;
     }
-    conn->tls_ = std::make_unique<TlsLayer>(ssl);
-    conn->info_.tls = true;
+    conn->tls_ = std::make_unique<Tls>(ssl);
   }
   if (!is_unix) {
     uv_tcp_nodelay(&conn->h_.tcp, 1);
     sockaddr_storage addr{};
     int len = sizeof addr;
     if (uv_tcp_getpeername(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      sockaddr_to(addr, conn->info_.client_host, conn->info_.client_port);
+      keep_address(addr, conn->client_addr_);
     }
     len = sizeof addr;
     if (uv_tcp_getsockname(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      sockaddr_to(addr, conn->info_.server_host, conn->info_.server_port);
+      keep_address(addr, conn->server_addr_);
     }
   }
   conn->session_ = std::make_unique<HttpSession>(*conn);
@@ -106,8 +115,17 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
   if (!conn->closed()) conn->start_reading();
 }
 
+ConnectionInfo Connection::info() const {
+  ConnectionInfo info;
+  format_address(client_addr_, info.client_host, info.client_port);
+  format_address(server_addr_, info.server_host, info.server_port);
+  info.tls = tls_ != nullptr;
+  return info;
+}
+
 std::size_t Connection::buffered() const {
-  return out_.size() + wire_out_.size() + (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
+  return out_.size() + (tls_ ? tls_->wire_out.size() : 0) +
+         (inflight_ ? inflight_->data.size() - inflight_->offset : 0);
 }
 
 void Connection::schedule() {
@@ -130,9 +148,9 @@ void Connection::unschedule() {
 
 void Connection::tick() {
   if (closing_) return;
-  if (!pending_in_.empty() && !read_paused_ && !shut_down_ && session_) {
-    std::string bytes = std::move(pending_in_);
-    pending_in_.clear();
+  if (has_pending() && !read_paused_ && !shut_down_ && session_) {
+    std::string bytes = std::move(*pending_in_);
+    pending_in_.reset();
     session_->on_data(std::span<char>(bytes.data(), bytes.size()));
     after_session_call();
     if (closing_) return;
@@ -154,11 +172,11 @@ void Connection::after_session_call() {
 
 void Connection::set_timer(std::chrono::milliseconds delay) {
   if (closing_ || shut_down_) return;
-  uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(delay.count()), 0);
+  ctx_.timers.start(*this, delay);
 }
 
 void Connection::clear_timer() {
-  if (!closing_ && !shut_down_) uv_timer_stop(&timer_);
+  if (!closing_ && !shut_down_) ctx_.timers.stop(*this);
 }
 
 void Connection::start_reading() {
@@ -176,13 +194,17 @@ void Connection::pause_reading() {
 
 void Connection::resume_reading() {
   if (closing_) return;
-  if (!pending_in_.empty()) schedule();  // replay what was read but not consumed
+  if (has_pending()) schedule();  // replay what was read but not consumed
   if (!read_paused_) return;
   read_paused_ = false;
   start_reading();
 }
 
-void Connection::keep_pending(std::string_view bytes) { pending_in_.append(bytes); }
+void Connection::keep_pending(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (!pending_in_) pending_in_ = std::make_unique<std::string>();
+  pending_in_->append(bytes);
+}
 
 void Connection::replace_session(std::unique_ptr<Session> next) { next_session_ = std::move(next); }
 
@@ -220,7 +242,7 @@ void Connection::handle_read(ssize_t nread, const uv_buf_t* buf) {
 
 void Connection::deliver_plain(std::span<char> bytes) {
   if (closing_ || bytes.empty()) return;
-  if (read_paused_ || !pending_in_.empty() || !session_) {
+  if (read_paused_ || has_pending() || !session_) {
     // A read that raced with pause_reading(), or older bytes still wait: keep the order.
     keep_pending(std::string_view(bytes.data(), bytes.size()));
     if (!read_paused_) schedule();
@@ -231,18 +253,18 @@ void Connection::deliver_plain(std::span<char> bytes) {
 }
 
 void Connection::tls_read(std::string_view cipher) {
-  bool was_done = tls_->handshake_done();
+  bool was_done = tls_->layer.handshake_done();
   // Decrypt into the worker's scratch buffer (taken, so a nested use could not clobber it).
   std::string plain = std::move(ctx_.tls_plain);
   plain.clear();
-  TlsLayer::Status st = tls_->receive(cipher, plain, wire_out_);
-  if (!was_done && tls_->handshake_done()) ServerMetrics::get().tls_handshake_ok.inc();
-  if (!wire_out_.empty()) schedule();
+  TlsLayer::Status st = tls_->layer.receive(cipher, plain, tls_->wire_out);
+  if (!was_done && tls_->layer.handshake_done()) ServerMetrics::get().tls_handshake_ok.inc();
+  if (!tls_->wire_out.empty()) schedule();
   if (st == TlsLayer::Status::kError) {
     if (!was_done) ServerMetrics::get().tls_handshake_failed.inc();
     if (ctx_.config.verbosity >= 2) {
-      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info_.client_host.c_str(),
-                   tls_->error().c_str());
+      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info().client_host.c_str(),
+                   tls_->layer.error().c_str());
     }
     flush();  // the alert, if the kernel takes it now
     close();
@@ -263,33 +285,50 @@ bool Connection::discard_unsent() {
   // Without TLS, out_ only ever holds whole frames: a partial write moves the rest of the
   // buffer into the in-flight write, which is left alone.
   out_.clear();
-  if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+  return_out();
   return true;
+}
+
+void Connection::borrow_out() {
+  if (out_.capacity() > kInlineCapacity || ctx_.spare_out.empty() || closing_) return;
+  out_.swap(ctx_.spare_out.back());
+  ctx_.spare_out.pop_back();
+  // The flush gives it back, also when nothing was appended after all.
+  schedule();
+}
+
+void Connection::return_out() {
+  if (!out_.empty() || out_.capacity() <= kInlineCapacity) return;
+  if (out_.capacity() <= kKeepCapacity && ctx_.spare_out.size() < kMaxSpareBuffers) {
+    ctx_.spare_out.push_back(std::move(out_));
+  }
+  std::string().swap(out_);
 }
 
 void Connection::flush() {
   if (closing_) return;
-  if (tls_ && !tls_->handshake_done() && graceful_close_) {
+  if (tls_ && !tls_->layer.handshake_done() && graceful_close_) {
     close();  // nothing can be said to a peer that never finished its handshake
     return;
   }
   if (tls_ && !out_.empty()) {
     // Encrypt what the session queued (nothing moves before the handshake is complete).
     TlsLayer::Status st;
-    std::size_t taken = tls_->send(out_, wire_out_, st);
+    std::size_t taken = tls_->layer.send(out_, tls_->wire_out, st);
     if (st == TlsLayer::Status::kError) {
       close();
       return;
     }
     if (taken == out_.size()) {
       out_.clear();
-      if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+      return_out();
     } else {
       out_.erase(0, taken);
     }
   }
-  std::string& wire = tls_ ? wire_out_ : out_;
+  std::string& wire = tls_ ? tls_->wire_out : out_;
   if (inflight_ || wire.empty()) {
+    return_out();  // lent but not used
     if (!inflight_ && wire.empty() && out_.empty()) drained();
     return;
   }
@@ -303,7 +342,11 @@ void Connection::flush() {
   }
   if (static_cast<std::size_t>(n) == wire.size()) {
     wire.clear();
-    if (wire.capacity() > kKeepCapacity) std::string().swap(wire);
+    if (tls_) {
+      if (wire.capacity() > kKeepCapacity) std::string().swap(wire);
+    } else {
+      return_out();
+    }
     if (out_.empty()) drained();
     return;
   }
@@ -341,8 +384,8 @@ void Connection::drained() {
   if (graceful_close_ && tls_ && !tls_closed_) {
     // Say goodbye at the TLS level before the TCP half-close (RFC 8446 §6.1).
     tls_closed_ = true;
-    tls_->close_notify(wire_out_);
-    if (!wire_out_.empty()) {
+    tls_->layer.close_notify(tls_->wire_out);
+    if (!tls_->wire_out.empty()) {
       flush();
       return;
     }
@@ -353,7 +396,7 @@ void Connection::drained() {
   }
   if (graceful_close_ && !shut_down_) {
     shut_down_ = true;
-    uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(kLinger.count()), 0);
+    ctx_.timers.start(*this, kLinger);
     auto* req = new uv_shutdown_t{};
     req->data = this;
     if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
@@ -389,12 +432,13 @@ void Connection::close() {
   closing_ = true;
   if (reading_) uv_read_stop(&h_.stream);
   reading_ = false;
+  ctx_.timers.stop(*this);
   uv_close(&h_.handle, on_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
 }
 
-void Connection::on_timer(uv_timer_t* t) noexcept {
-  auto* self = static_cast<Connection*>(t->data);
+void Connection::on_deadline(TimerHeap::Entry& entry) {
+  auto* self = static_cast<Connection*>(&entry);
+  if (self->closing_) return;
   if (self->shut_down_) {
     self->close();  // the peer did not close within the linger time
     return;
@@ -407,8 +451,7 @@ void Connection::on_timer(uv_timer_t* t) noexcept {
 
 void Connection::on_closed(uv_handle_t* h) noexcept {
   auto* self = static_cast<Connection*>(h->data);
-  if (--self->open_handles_ > 0) return;
-  // Both handles are closed: the session delivers its final event, then everything goes.
+  // The handle is closed: the session delivers its final event, then everything goes.
   if (self->session_) self->session_->on_closed();
   self->session_.reset();
   self->next_session_.reset();

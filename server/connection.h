@@ -1,12 +1,15 @@
 // server/connection.h
 #pragma once
 
-// One accepted socket. Owns the libuv stream handle and the connection's only timer, reads into
+// One accepted socket. Owns the libuv stream handle and one deadline on the worker's timer
+// heap (the connection's only timer), reads into
 // the loop's shared buffer, and keeps a bounded outbound buffer that is written once per loop
 // iteration (uv_try_write first, uv_write for the rest). close() is idempotent; the object is
 // freed only in the close callback, after the session delivered its final event.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,6 +18,7 @@
 
 #include "server/scope_builder.h"
 #include "server/session.h"
+#include "server/timer_heap.h"
 #include "server/tls_layer.h"
 
 namespace laurel::server {
@@ -22,19 +26,24 @@ namespace laurel::server {
 struct WorkerContext;
 struct ListenSocket;
 
-class Connection {
+class Connection : private TimerHeap::Entry {
  public:
   // Accepts one pending connection from `server` (listening on `socket`) and starts its HTTP
   // session, behind TLS when the socket has a TLS context.
   static void accept_from(WorkerContext& ctx, uv_stream_t* server, const ListenSocket& socket);
 
   WorkerContext& ctx() { return ctx_; }
-  const ConnectionInfo& info() const { return info_; }
+  // The two ends, formatted on each call: the connection keeps them binary.
+  ConnectionInfo info() const;
   // Accepted on the --metrics listener: only the built-in endpoints are served.
   bool metrics_only() const { return metrics_only_; }
 
   // Output: append to out() and call schedule(); the bytes go out before the loop next waits.
-  std::string& out() { return out_; }
+  // An idle connection holds no output buffer: out() lends it one of the worker's spares.
+  std::string& out() {
+    if (out_.empty()) borrow_out();
+    return out_;
+  }
   std::size_t buffered() const;  // bytes queued and not yet taken by the kernel
   // Drops queued output that no write has started on (whole frames only), so a close frame can
   // go next. Not possible under TLS, where queued plaintext may begin mid-frame: returns false.
@@ -51,7 +60,7 @@ class Connection {
   void resume_reading();
   bool reading_paused() const { return read_paused_; }
   void keep_pending(std::string_view bytes);
-  std::size_t pending_bytes() const { return pending_in_.size(); }
+  std::size_t pending_bytes() const { return pending_in_ ? pending_in_->size() : 0; }
 
   // Makes `next` the connection's session once the current session call returns (an upgrade).
   void replace_session(std::unique_ptr<Session> next);
@@ -78,6 +87,8 @@ class Connection {
 
   // Called by the worker once per iteration for scheduled connections.
   void tick();
+  // The worker's timer heap calls this when the connection's deadline passed.
+  static void on_deadline(TimerHeap::Entry& entry);
   Session* session() { return session_.get(); }
 
  private:
@@ -89,7 +100,6 @@ class Connection {
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
-  static void on_timer(uv_timer_t* t) noexcept;
   static void on_closed(uv_handle_t* h) noexcept;
 
   void handle_read(ssize_t nread, const uv_buf_t* buf);
@@ -98,8 +108,11 @@ class Connection {
   void after_session_call();
   void flush();
   void drained();
+  void borrow_out();
+  void return_out();
   void start_reading();
   void unschedule();
+  bool has_pending() const { return pending_in_ && !pending_in_->empty(); }
 
   WorkerContext& ctx_;
   union Stream {
@@ -108,17 +121,27 @@ class Connection {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } h_;
-  uv_timer_t timer_;
-  ConnectionInfo info_;
+  // An address as the kernel gave it; its text is made when a scope or log line needs it.
+  struct Address {
+    std::array<std::uint8_t, 16> bytes{};
+    std::uint16_t port = 0;
+    std::uint8_t family = 0;  // AF_INET, AF_INET6; 0 for none (a unix socket)
+  };
+  Address client_addr_;
+  Address server_addr_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
-  std::string out_;         // not yet handed to the kernel; empty (no heap) when idle
-  std::string pending_in_;  // read but not yet consumed; empty (no heap) when idle
-  // TLS: out_ holds plaintext until the flush encrypts it into wire_out_ (ciphertext).
-  std::unique_ptr<TlsLayer> tls_;
-  std::string wire_out_;
+  std::string out_;         // not yet handed to the kernel; no heap buffer when idle
+  // Read but not yet consumed (rare: a paused read, or frames before the accept).
+  std::unique_ptr<std::string> pending_in_;
+  // TLS: out_ holds plaintext until the flush encrypts it into wire_out (ciphertext).
+  struct Tls {
+    explicit Tls(SSL* ssl) : layer(ssl) {}
+    TlsLayer layer;
+    std::string wire_out;
+  };
+  std::unique_ptr<Tls> tls_;
   WriteOp* inflight_ = nullptr;
-  int open_handles_ = 0;
   bool is_unix_;
   bool read_paused_ = false;
   bool reading_ = false;

@@ -145,7 +145,8 @@ void HttpSession::on_request_head(RequestHead& head) {
   http10_ = head.http_major == 1 && head.http_minor == 0;
   keep_alive_ = head.keep_alive;
   if (conn_.ctx().stopping) close_after_response_ = true;
-  client_ = apply_proxy_headers(conn_.info(), head.headers, conn_.ctx().proxy);
+  const ConnectionInfo info = conn_.info();
+  client_ = apply_proxy_headers(info, head.headers, conn_.ctx().proxy);
 
   builtin_ = builtin_for(head);
   if (builtin_ != Builtin::kNone) {
@@ -176,7 +177,7 @@ void HttpSession::on_request_head(RequestHead& head) {
     }
   }
 
-  asgi::Value scope = build_http_scope(head, conn_.info(), client_, config.root_path);
+  asgi::Value scope = build_http_scope(head, info, client_, config.root_path);
   if (const asgi::Value* p = scope.find("path")) path_ = p->as_string();
   if (head.expect_continue && !http10_) {
     // RFC 9110 §10.1.1: the client waits for this before sending the body. Limits on the

@@ -27,13 +27,18 @@ WebsocketLimits limits_from(const ServerConfig& config) {
 
 WebsocketSession::WebsocketSession(Connection& conn, RequestHead& head, HandshakeCheck check,
                                    const ClientView& client)
-    : conn_(conn), codec_(*this, limits_from(conn.ctx().config)) {
-  scope_ = build_websocket_scope(head, conn.info(), client, conn.ctx().config.root_path,
-                                 check.subprotocols);
-  if (const asgi::Value* p = scope_.find("path")) path_ = p->as_string();
-  client_ = format_client(client.host, client.port);
-  key_ = std::move(check.key);
-  offered_ = std::move(check.subprotocols);
+    : conn_(conn),
+      codec_(*this, limits_from(conn.ctx().config)),
+      handshake_(std::make_unique<Handshake>()) {
+  const ConnectionInfo info = conn.info();
+  handshake_->scope = build_websocket_scope(head, info, client, conn.ctx().config.root_path,
+                                            check.subprotocols);
+  if (const asgi::Value* p = handshake_->scope.find("path")) path_ = p->as_string();
+  if (client.host != info.client_host || client.port != info.client_port) {
+    proxied_client_ = std::make_unique<std::string>(format_client(client.host, client.port));
+  }
+  handshake_->key = std::move(check.key);
+  handshake_->offered = std::move(check.subprotocols);
   ServerMetrics::get().websocket_open.add();
 }
 
@@ -43,7 +48,7 @@ asgi::EventLoop& WebsocketSession::loop() { return conn_.ctx().loop; }
 
 void WebsocketSession::on_start() {
   const ServerConfig& config = conn_.ctx().config;
-  conn_.ctx().log.websocket(client_, "WSCONNECTING", path_);
+  log_event("WSCONNECTING");
   // Frames that arrive before the application accepts wait in the kernel (and in the bytes
   // already read), so a client cannot make us buffer or act on them early.
   conn_.pause_reading();
@@ -52,13 +57,13 @@ void WebsocketSession::on_start() {
   }
   dispatching_ = true;
   try {
-    instance_ = conn_.ctx().app.start(std::move(scope_), *this);
+    instance_ = conn_.ctx().app.start(std::move(handshake_->scope), *this);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "laurel: application failed to start for websocket %s: %s\n",
                  path_.c_str(), e.what());
   }
   dispatching_ = false;
-  scope_ = asgi::Value();
+  if (handshake_) handshake_->scope = asgi::Value();
   if (!instance_) {
     if (state_ == State::kConnecting) reject(500, "Internal Server Error");
     return;
@@ -107,9 +112,10 @@ asgi::SendStatus WebsocketSession::send(const asgi::SendEvent& event) {
 asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
   if (state_ != State::kConnecting) return asgi::SendStatus::kDropped;
   const ServerConfig& config = conn_.ctx().config;
+  const std::vector<std::string>& offered = handshake_->offered;
   std::optional<std::string> subprotocol;
   if (accept.subprotocol) {
-    if (std::find(offered_.begin(), offered_.end(), *accept.subprotocol) != offered_.end()) {
+    if (std::find(offered.begin(), offered.end(), *accept.subprotocol) != offered.end()) {
       subprotocol = accept.subprotocol;
     } else {
       // RFC 6455 §4.2.2: the server may only select one of the client's protocols; a browser
@@ -131,15 +137,14 @@ asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
       if (header_is_safe(h.first, h.second)) filtered.push_back(h);
     }
   }
-  conn_.out() += switching_protocols_response(key_, subprotocol,
+  conn_.out() += switching_protocols_response(handshake_->key, subprotocol,
                                               headers_safe ? accept.headers : filtered,
                                               config.server_name);
   state_ = State::kOpen;
   accepted_ = true;
   ServerMetrics::get().handshake_accepted.inc();
-  std::string().swap(key_);
-  std::vector<std::string>().swap(offered_);
-  conn_.ctx().log.websocket(client_, "WSCONNECT", path_);
+  handshake_.reset();
+  log_event("WSCONNECT");
   asgi::Clock::time_point now = conn_.ctx().loop.now();
   next_ping_ = now + config.ping_interval;
   expires_ = now + config.websocket_timeout;
@@ -211,8 +216,8 @@ void WebsocketSession::start_closing(int code, std::string_view reason) {
 asgi::SendStatus WebsocketSession::deny_start(const asgi::WebsocketHttpResponseStart& start) {
   if (state_ != State::kConnecting) return asgi::SendStatus::kDropped;
   state_ = State::kDenying;
-  deny_status_ = start.status;
-  deny_headers_ = start.headers;
+  handshake_->deny_status = start.status;
+  handshake_->deny_headers = start.headers;
   return asgi::SendStatus::kOk;
 }
 
@@ -220,10 +225,10 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
   if (state_ != State::kDenying) return asgi::SendStatus::kDropped;
   const ServerConfig& config = conn_.ctx().config;
   std::string& out = conn_.out();
-  if (deny_status_ != 0) {
-    append_status_line(out, deny_status_);
+  if (handshake_ && handshake_->deny_status != 0) {
+    append_status_line(out, handshake_->deny_status);
     bool has_length = false, has_server = false;
-    for (const auto& [name, value] : deny_headers_) {
+    for (const auto& [name, value] : handshake_->deny_headers) {
       if (!header_is_safe(name, value) || header_name_is(name, "connection") ||
           header_name_is(name, "transfer-encoding")) {
         continue;
@@ -242,15 +247,14 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
     append_date_header(out);
     append_header(out, "Connection", "close");
     out += "\r\n";
-    asgi::Headers().swap(deny_headers_);
-    deny_status_ = 0;
+    handshake_.reset();
   }
   out.append(body.body);
   conn_.schedule();
   if (!body.more_body) {
     state_ = State::kDone;
     ServerMetrics::get().handshake_denied.inc();
-    conn_.ctx().log.websocket(client_, "WSREJECT", path_);
+    log_event("WSREJECT");
     conn_.clear_timer();
     conn_.close_after_flush();
   }
@@ -259,9 +263,10 @@ asgi::SendStatus WebsocketSession::deny_body(const asgi::WebsocketHttpResponseBo
 
 void WebsocketSession::reject(int status, std::string_view message) {
   state_ = State::kDone;
+  handshake_.reset();
   append_error_response(conn_.out(), status, message, conn_.ctx().config.server_name);
   ServerMetrics::get().handshake_denied.inc();
-  conn_.ctx().log.websocket(client_, "WSREJECT", path_);
+  log_event("WSREJECT");
   conn_.clear_timer();
   conn_.close_after_flush();
 }
@@ -302,7 +307,7 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
   // Our echo carries the peer's code (none when it sent none); unless we closed first.
   if (state_ == State::kOpen && code != kCloseNoStatus) ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
-  close_reason_ = std::string(reason);
+  close_reason_ = reason.empty() ? nullptr : std::make_unique<std::string>(reason);
   state_ = State::kClosing;
   // The codec queued the echoing close frame (RFC 6455 §5.5.1); the server closes the TCP
   // connection once it is written (§7.1.1), half-closing first and discarding whatever the
@@ -313,7 +318,7 @@ void WebsocketSession::on_close(int code, std::string_view reason) {
 void WebsocketSession::on_protocol_error(int code, std::string_view why) {
   ServerMetrics::get().count_close_sent(code);
   close_code_ = code;
-  close_reason_ = std::string(why);
+  close_reason_ = why.empty() ? nullptr : std::make_unique<std::string>(why);
   state_ = State::kClosing;
   conn_.close_after_flush();
 }
@@ -389,9 +394,21 @@ void WebsocketSession::on_tick() {
 void WebsocketSession::end_instance() {
   if (instance_ && !disconnected_) {
     disconnected_ = true;
-    deliver(asgi::WebsocketDisconnect{close_code_, close_reason_});
+    deliver(asgi::WebsocketDisconnect{
+        close_code_, close_reason_ ? std::string_view(*close_reason_) : std::string_view()});
   }
   instance_.reset();
+}
+
+void WebsocketSession::log_event(std::string_view action) {
+  AccessLog& log = conn_.ctx().log;
+  if (!log.enabled()) return;
+  if (proxied_client_) {
+    log.websocket(*proxied_client_, action, path_);
+    return;
+  }
+  ConnectionInfo info = conn_.info();
+  log.websocket(format_client(info.client_host, info.client_port), action, path_);
 }
 
 void WebsocketSession::on_drained() {
@@ -405,7 +422,7 @@ void WebsocketSession::on_eof() { conn_.close(); }
 
 void WebsocketSession::on_closed() {
   end_instance();
-  if (accepted_) conn_.ctx().log.websocket(client_, "WSDISCONNECT", path_);
+  if (accepted_) log_event("WSDISCONNECT");
 }
 
 void WebsocketSession::on_shutdown() {

@@ -71,30 +71,40 @@ class WebsocketSession final : public Session,
   void deliver(const asgi::ReceiveEvent& event);
   void arm_timer();
   void start_closing(int code, std::string_view reason);
-  void end_instance();  // delivers websocket.disconnect once, then destroys the instance
+  void end_instance();
+  void log_event(std::string_view action);  // delivers websocket.disconnect once, then destroys the instance
+
+  // What only the handshake needs: allocated with the session, freed once the application
+  // accepted or refused, so an open socket does not carry it.
+  struct Handshake {
+    asgi::Value scope;                  // until the instance starts
+    std::string key;                    // Sec-WebSocket-Key, for the 101
+    std::vector<std::string> offered;   // subprotocols the client offered
+    asgi::Headers deny_headers;         // the application's own refusal, until written
+    int deny_status = 0;
+  };
 
   Connection& conn_;
   WebsocketCodec codec_;
   std::unique_ptr<asgi::Instance> instance_;
-  asgi::Value scope_;  // until the instance starts
-  std::string key_;    // Sec-WebSocket-Key, until the 101 is written
-  std::vector<std::string> offered_;  // subprotocols the client offered, until accept
+  std::unique_ptr<Handshake> handshake_;
   std::string path_;                  // for the access log
-  std::string client_;                // "host:port" for the access log
-  std::string close_reason_;
-  asgi::Headers deny_headers_;
-  int deny_status_ = 0;
-  int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
+  // "host:port" for the access log when a trusted proxy named a client other than the peer;
+  // otherwise the line takes it from the connection's address.
+  std::unique_ptr<std::string> proxied_client_;
+  std::unique_ptr<std::string> close_reason_;  // the peer's, once it closed with one
   asgi::Clock::time_point next_ping_{};
   asgi::Clock::time_point pong_deadline_{};
   asgi::Clock::time_point expires_{};
   asgi::Clock::time_point close_deadline_{};
+  // The small members share one 8-byte slot (the object then fits a smaller malloc chunk).
+  int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   State state_ = State::kConnecting;
-  bool awaiting_pong_ = false;
-  bool dispatching_ = false;
-  bool disconnected_ = false;
-  bool paused_for_backpressure_ = false;
-  bool accepted_ = false;
+  bool awaiting_pong_ : 1 = false;
+  bool dispatching_ : 1 = false;
+  bool disconnected_ : 1 = false;
+  bool paused_for_backpressure_ : 1 = false;
+  bool accepted_ : 1 = false;
 };
 
 }  // namespace laurel::server

@@ -15,14 +15,15 @@
 
 #include "asgi/application.h"
 #include "server/access_log.h"
+#include "server/connection.h"
 #include "server/listener.h"
 #include "server/scope_builder.h"
 #include "server/server.h"
+#include "server/timer_heap.h"
 #include "server/uv_loop.h"
 
 namespace laurel::server {
 
-class Connection;
 
 // What every connection on one loop shares.
 struct WorkerContext {
@@ -38,6 +39,11 @@ struct WorkerContext {
   std::unique_ptr<char[]> read_buffer{new char[kReadBufferSize]};
   // TLS connections decrypt into this, shared for the same reason.
   std::string tls_plain;
+  // Output buffers lent to connections while they have output (Connection::out()), so a
+  // connection that writes often allocates none and an idle one holds none.
+  std::vector<std::string> spare_out;
+  // Every connection's deadline, on one uv_timer_t.
+  TimerHeap timers{loop.uv(), &Connection::on_deadline};
   // Connections with output or deferred work, handled once per iteration (uv_prepare).
   Connection* scheduled_head = nullptr;
   // Every live connection (for shutdown), and how many there are.

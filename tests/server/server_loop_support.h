@@ -99,6 +99,16 @@ class EchoInstance : public asgi::Instance {
         peer_.send(asgi::HttpResponseBody{"", false});
         return;
       }
+      if (path == "/addresses") {
+        // The two ends as the scope reports them: "client-host:port server-host:port".
+        auto end = [](const asgi::Value& v) {
+          return v.as_list()[0].as_string() + ":" + std::to_string(v.as_list()[1].as_int());
+        };
+        std::string out = end(scope_["client"]) + " " + end(scope_["server"]);
+        peer_.send(asgi::HttpResponseStart{200, {{"Content-Type", "text/plain"}}});
+        peer_.send(asgi::HttpResponseBody{out, false});
+        return;
+      }
       std::string out = scope_["method"].as_string() + " " + path + " " +
                         scope_["query_string"].as_bytes().data + " " + body_;
       peer_.send(asgi::HttpResponseStart{200, {{"Content-Type", "text/plain"}}});
@@ -194,6 +204,12 @@ class Client {
     if (fd_ >= 0) close(fd_);
   }
   bool connected() const { return connected_; }
+  int local_port() const {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    return ntohs(addr.sin_port);
+  }
   void send_all(std::string_view data) {
     while (!data.empty()) {
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);

@@ -99,6 +99,61 @@ TEST_F(ServerLoop, AccessLogHasDaphnesFormatWithoutQueryStrings) {
   EXPECT_EQ(log.find("tok"), std::string::npos);
 }
 
+TEST_F(ServerLoop, ScopeCarriesBothAddressesOfTheConnection) {
+  start(ServerConfig{});
+  Client c(port_);
+  c.send_all("GET /addresses HTTP/1.1\r\n\r\n");
+  Client::Response r = c.read_response();
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "127.0.0.1:" + std::to_string(c.local_port()) + " 127.0.0.1:" +
+                        std::to_string(port_));
+}
+
+TEST_F(ServerLoop, AccessLogNamesTheForwardedClientOfAWebsocketBehindATrustedProxy) {
+  char path[] = "/tmp/laurel_access_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  ServerConfig config;
+  config.access_log_path = path;
+  config.proxy_headers = true;  // 127.0.0.1 is trusted by default
+  start(config);
+  {
+    Client direct(port_);
+    direct.send_all(ws_upgrade("/ws/direct/"));
+    ASSERT_EQ(direct.read_response().status, 101);
+    Client proxied(port_);
+    std::string req = ws_upgrade("/ws/proxied/");
+    req.insert(req.size() - 2, "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Port: 4711\r\n");
+    proxied.send_all(req);
+    ASSERT_EQ(proxied.read_response().status, 101);
+    direct.send_all(client_frame(0x8, close_payload(1000)));
+    proxied.send_all(client_frame(0x8, close_payload(1000)));
+    EXPECT_TRUE(direct.closed_by_server());
+    EXPECT_TRUE(proxied.closed_by_server());
+  }
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.ws_disconnects == 2; }));
+  stop();
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string log = ss.str();
+  unlink(path);
+  for (std::string action : {"WSCONNECTING", "WSCONNECT", "WSDISCONNECT"}) {
+    EXPECT_NE(log.find("203.0.113.7:4711 - - "), std::string::npos) << log;
+    std::size_t proxied_line = log.find("\"" + action + " /ws/proxied/\"");
+    std::size_t direct_line = log.find("\"" + action + " /ws/direct/\"");
+    ASSERT_NE(proxied_line, std::string::npos) << action << "\n" << log;
+    ASSERT_NE(direct_line, std::string::npos) << action << "\n" << log;
+    std::size_t proxied_start = log.rfind('\n', proxied_line);
+    std::size_t direct_start = log.rfind('\n', direct_line);
+    proxied_start = proxied_start == std::string::npos ? 0 : proxied_start + 1;
+    direct_start = direct_start == std::string::npos ? 0 : direct_start + 1;
+    EXPECT_EQ(log.compare(proxied_start, 17, "203.0.113.7:4711 "), 0) << log;
+    EXPECT_EQ(log.compare(direct_start, 10, "127.0.0.1:"), 0) << log;
+  }
+}
+
 TEST_F(ServerLoop, SpreadsConnectionsOverSeveralWorkers) {
   ServerConfig config;
   config.workers = 3;
