@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "asgi/application.h"
+#include "asgi/instance_slot.h"
 #include "asgi/loop.h"
 #include "server/http_parser.h"
 #include "server/scope_builder.h"
@@ -46,6 +47,7 @@ class WebsocketSession final : public Session,
   // asgi::Peer
   asgi::SendStatus send(const asgi::SendEvent& event) override;
   asgi::EventLoop& loop() override;
+  bool replace_instance(asgi::Instance& current, std::unique_ptr<asgi::Instance>& next) override;
 
  private:
   enum class State : std::uint8_t {
@@ -75,7 +77,7 @@ class WebsocketSession final : public Session,
 
   Connection& conn_;
   WebsocketCodec codec_;
-  std::unique_ptr<asgi::Instance> instance_;
+  asgi::InstanceSlot instance_;
   asgi::Value scope_;  // until the instance starts
   std::string key_;    // Sec-WebSocket-Key, until the 101 is written
   std::vector<std::string> offered_;  // subprotocols the client offered, until accept
