@@ -48,6 +48,7 @@ struct Counters {
   int instances_started = 0;
   int sent_ok = 0, sent_backpressure = 0, sent_dropped = 0;
   int later_waiting = 0;
+  int handed_over = 0;  // hand-overs the server accepted (Peer::replace_instance)
 
   template <class F>
   void update(F f) {
@@ -166,10 +167,38 @@ class EchoInstance : public asgi::Instance {
   asgi::TimerPtr timer_;
 };
 
+// Stands in front of an EchoInstance, as AsyncMiddleware does until its scope is resolved, and
+// hands the connection over to it from inside its own receive(connect).
+class HandOverInstance : public asgi::Instance {
+ public:
+  HandOverInstance(asgi::Scope scope, asgi::Peer& peer, Counters& c)
+      : scope_(std::move(scope)), peer_(peer), c_(c) {
+    c_.update([](Counters& c) { ++c.instances_alive; });
+  }
+  ~HandOverInstance() override {
+    c_.update([](Counters& c) { --c.instances_alive; });
+  }
+  void receive(const asgi::ReceiveEvent& event) override {
+    std::unique_ptr<asgi::Instance> echo = std::make_unique<EchoInstance>(scope_, peer_, c_);
+    echo->receive(event);
+    bool taken = peer_.replace_instance(*this, echo);
+    // Still alive here: the server destroys a replaced instance after this call returns.
+    c_.update([taken](Counters& c) { c.handed_over += taken ? 1 : 0; });
+  }
+
+ private:
+  asgi::Scope scope_;
+  asgi::Peer& peer_;
+  Counters& c_;
+};
+
 class EchoApp : public asgi::Application {
  public:
   explicit EchoApp(Counters& c) : c_(c) {}
   std::unique_ptr<asgi::Instance> start(asgi::Scope scope, asgi::Peer& peer) override {
+    if (scope["path"].as_string() == "/ws/handover/") {
+      return std::make_unique<HandOverInstance>(std::move(scope), peer, c_);
+    }
     return std::make_unique<EchoInstance>(std::move(scope), peer, c_);
   }
 
@@ -531,6 +560,23 @@ TEST_F(ServerLoop, EchoesWebsocketMessagesAndReportsThePeersCloseCode) {
   EXPECT_EQ(counters_.last_close_code, 4321);
   EXPECT_EQ(counters_.ws_connects, 1);
   EXPECT_EQ(counters_.ws_receives, 3);
+}
+
+TEST_F(ServerLoop, HandsTheConnectionOverToTheInstanceAStandInStarted) {
+  start();
+  Client c(port_);
+  c.send_all(ws_upgrade("/ws/handover/"));
+  ASSERT_EQ(c.read_response().status, 101);
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.handed_over == 1; }));
+  // Frames now reach the echo instance alone: the stand-in is gone and forwards nothing.
+  c.send_all(client_frame(0x1, "hello"));
+  EXPECT_EQ(c.read_frame(), (std::pair<int, std::string>{0x1, "hello"}));
+  EXPECT_TRUE(counters_.wait_for([](Counters& c) { return c.instances_alive == 1; }));
+  c.send_all(client_frame(0x8, close_payload(1000)));
+  EXPECT_EQ(c.read_frame().first, 0x8);
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.ws_disconnects == 1; }));
+  EXPECT_EQ(counters_.ws_connects, 1);
+  EXPECT_EQ(counters_.ws_receives, 1);
 }
 
 TEST_F(ServerLoop, DoesNotSendASubprotocolTheClientDidNotOffer) {
