@@ -67,8 +67,8 @@ struct Pending {
     kForwarding,  // resolved: events go to `inner` (none if denied or the client left)
   };
   asgi::Scope scope;
-  asgi::Peer* peer;                    // null once the owner destroyed the deferred instance
-  DeferredInstance* owner = nullptr;   // null until start() returned it, and once destroyed
+  asgi::Peer* peer;                   // null once the owner destroyed the deferred instance
+  DeferredInstance* owner = nullptr;  // null until start() returned it, and once destroyed
   std::vector<HeldEvent> held;
   std::unique_ptr<asgi::Instance> inner;
   Stage stage = Stage::kResolving;

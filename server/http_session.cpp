@@ -83,8 +83,7 @@ void HttpSession::answer_builtin() {
 
 asgi::EventLoop& HttpSession::loop() { return conn_.ctx().loop; }
 
-bool HttpSession::replace_instance(asgi::Instance& current,
-                                   std::unique_ptr<asgi::Instance>& next) {
+bool HttpSession::replace_instance(asgi::Instance& current, std::unique_ptr<asgi::Instance>& next) {
   return instance_.replace(current, next);
 }
 

@@ -5,8 +5,8 @@
 
 #include <coroutine>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -85,7 +85,8 @@ struct Leaf final : asgi::Application {
     LeafInstance(Leaf& app, asgi::Peer& peer) : app_(app), peer_(peer) {}
     void receive(const asgi::ReceiveEvent& event) override {
       app_.log.push_back(text_of(event));
-      if (std::holds_alternative<asgi::WebsocketConnect>(event)) peer_.send(asgi::WebsocketAccept{});
+      if (std::holds_alternative<asgi::WebsocketConnect>(event))
+        peer_.send(asgi::WebsocketAccept{});
       if (app_.on_receive) app_.on_receive(event);
     }
 
