@@ -30,13 +30,30 @@ class InstanceSlot {
   std::unique_ptr<Instance> release();
 
   // Delivers `event` to the instance held now. Exceptions from the instance pass through.
-  void receive(const ReceiveEvent& event);
+  // Inline: every received event of every connection passes here.
+  void receive(const ReceiveEvent& event) {
+    Instance* target = instance_.get();
+    if (target == nullptr) return;
+    Receiving receiving(*this);
+    target->receive(event);
+  }
 
   // Peer::replace_instance for the peer this slot's owner implements.
   bool replace(Instance& current, std::unique_ptr<Instance>& next);
 
  private:
+  // Counts the receive() calls under way; the outermost one, when it returns, ends the
+  // instances replaced meanwhile (none of them is on the stack any more).
+  struct Receiving {
+    InstanceSlot& slot;
+    explicit Receiving(InstanceSlot& s) : slot(s) { ++slot.receiving_; }
+    ~Receiving() {
+      if (--slot.receiving_ == 0 && !slot.retired_.empty()) slot.end_retired();
+    }
+  };
+
   void retire(std::unique_ptr<Instance> instance);
+  void end_retired();
 
   std::unique_ptr<Instance> instance_;
   // Instances replaced while a receive() was running; destroyed when the outermost one returns.
