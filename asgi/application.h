@@ -16,6 +16,7 @@
 namespace laurel::asgi {
 
 class EventLoop;
+class Instance;
 
 // An ASGI scope: a dict with "type" ("http", "websocket", "channel", "lifespan"), "path",
 // "headers", ... Middleware adds keys ("cookies", "session", "user", "url_route").
@@ -31,6 +32,15 @@ class Peer {
   virtual SendStatus send(const SendEvent& event) = 0;
   // The loop this connection lives on (timers, thread-pool work, posting from other threads).
   virtual EventLoop& loop() = 0;
+  // Hands the connection over from `current` to `next`, for an instance that only stood in front
+  // of another until it could start it (AsyncMiddleware, once the scope is resolved): later events
+  // go straight to `next`. True when this peer's owner holds `current`: it took `next` and
+  // destroys `current` once no call into it is on the stack (so it may be asked from inside
+  // `current`'s own receive()). False, leaving `next` untouched, when it does not hold `current`
+  // (an outer instance wraps it) or cannot swap: `current` then keeps forwarding to `next`.
+  virtual bool replace_instance(Instance& current, std::unique_ptr<Instance>& next) {
+    return false;
+  }
 };
 
 // One running application for one connection or request (the ASGI "application called with a

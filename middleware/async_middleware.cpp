@@ -1,5 +1,6 @@
 #include "middleware/async_middleware.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -55,27 +56,42 @@ bool is_disconnect(const asgi::ReceiveEvent& event) {
          std::holds_alternative<asgi::WebsocketDisconnect>(event);
 }
 
+class DeferredInstance;
+
 // Shared between the instance the server owns and the coroutine resolving the scope, so that
 // either may end first.
 struct Pending {
+  enum class Stage : std::uint8_t {
+    kResolving,   // events are held
+    kReplaying,   // the inner instance gets the held events; newer ones queue behind them
+    kForwarding,  // resolved: events go to `inner` (none if denied or the client left)
+  };
   asgi::Scope scope;
-  asgi::Peer* peer;  // null once the server destroyed the instance
+  asgi::Peer* peer;                   // null once the owner destroyed the deferred instance
+  DeferredInstance* owner = nullptr;  // null until start() returned it, and once destroyed
   std::vector<HeldEvent> held;
   std::unique_ptr<asgi::Instance> inner;
-  bool resolved = false;
+  Stage stage = Stage::kResolving;
   bool disconnected = false;
 };
 
+// What the owner holds until the scope is resolved. Once the inner instance has caught up with
+// the held events, it asks the owner (Peer::replace_instance) to hold the inner instance
+// instead and steps out of the event path; it forwards only when the owner cannot swap.
 class DeferredInstance final : public asgi::Instance {
  public:
-  explicit DeferredInstance(std::shared_ptr<Pending> pending) : pending_(std::move(pending)) {}
+  explicit DeferredInstance(std::shared_ptr<Pending> pending) : pending_(std::move(pending)) {
+    pending_->owner = this;
+  }
   ~DeferredInstance() override {
+    pending_->owner = nullptr;
     pending_->peer = nullptr;
-    pending_->inner.reset();
+    // While replaying, the inner instance may be inside receive(): the coroutine ends it.
+    if (pending_->stage != Pending::Stage::kReplaying) pending_->inner.reset();
   }
 
   void receive(const asgi::ReceiveEvent& event) override {
-    if (pending_->resolved) {
+    if (pending_->stage == Pending::Stage::kForwarding) {
       if (pending_->inner) pending_->inner->receive(event);
       return;
     }
@@ -87,6 +103,22 @@ class DeferredInstance final : public asgi::Instance {
   std::shared_ptr<Pending> pending_;
 };
 
+// Starts the inner instance and gives it the held events in order, including any that arrive
+// while it handles them. False when the owner let go of the deferred instance meanwhile.
+bool replay(const asgi::ApplicationPtr& inner, Pending& pending) {
+  pending.stage = Pending::Stage::kReplaying;
+  pending.inner = inner->start(std::move(pending.scope), *pending.peer);
+  for (std::size_t i = 0; i < pending.held.size() && pending.inner && pending.peer; ++i) {
+    HeldEvent event = std::move(pending.held[i]);  // `held` may grow, and move, during the call
+    pending.inner->receive(view_of(event));
+  }
+  pending.held = {};
+  pending.stage = Pending::Stage::kForwarding;
+  if (pending.peer != nullptr) return true;
+  pending.inner.reset();
+  return false;
+}
+
 Task<void> resolve_then_start(const AsyncMiddleware* self, const asgi::ApplicationPtr inner,
                               std::shared_ptr<Pending> pending,
                               Task<std::optional<Denial>> resolving) {
@@ -97,18 +129,28 @@ Task<void> resolve_then_start(const AsyncMiddleware* self, const asgi::Applicati
     std::fprintf(stderr, "laurel: %s failed: %s\n", self->name().c_str(), e.what());
     denial = Denial{500, {{"content-type", "text/plain; charset=utf-8"}}, "Server Error\n"};
   }
-  pending->resolved = true;
-  if (pending->peer == nullptr || pending->disconnected) co_return;  // the client left meanwhile
-  if (denial) {
-    send_denial(*pending->peer, pending->scope, *denial);
+  if (pending->peer == nullptr || pending->disconnected || denial) {
+    pending->stage = Pending::Stage::kForwarding;
+    pending->held = {};
+    // Unless the client left meanwhile, the denial is the answer and nothing starts.
+    if (denial && pending->peer != nullptr && !pending->disconnected) {
+      send_denial(*pending->peer, pending->scope, *denial);
+    }
     co_return;
   }
-  pending->inner = inner->start(std::move(pending->scope), *pending->peer);
-  auto held = std::move(pending->held);
-  for (auto& event : held) {
-    if (!pending->inner) break;
-    pending->inner->receive(view_of(event));
+  try {
+    if (!replay(inner, *pending)) co_return;
+  } catch (...) {
+    // As before the hand-over: the inner instance keeps getting later events.
+    pending->held = {};
+    pending->stage = Pending::Stage::kForwarding;
+    if (pending->peer == nullptr) pending->inner.reset();
+    throw;
   }
+  // Still inside start() (nothing suspended): start() returns the inner instance itself.
+  if (pending->owner == nullptr || !pending->inner) co_return;
+  // The owner may destroy the deferred instance in this call; only `pending` is used after it.
+  pending->peer->replace_instance(*pending->owner, pending->inner);
 }
 
 }  // namespace
@@ -117,10 +159,14 @@ std::unique_ptr<asgi::Instance> AsyncMiddleware::start(asgi::Scope scope, asgi::
   auto pending = std::make_shared<Pending>();
   pending->scope = std::move(scope);
   pending->peer = &peer;
-  auto instance = std::make_unique<DeferredInstance>(pending);
   asgi::EventLoop& loop = peer.loop();
   spawn(resolve_then_start(this, inner_, pending, resolve(pending->scope, loop)));
-  return instance;
+  if (pending->stage == Pending::Stage::kForwarding) {
+    // Resolved without suspending: nothing to hold, so no stand-in. Null when denied (the
+    // denial was sent) or when the inner application answered at start.
+    return std::move(pending->inner);
+  }
+  return std::make_unique<DeferredInstance>(std::move(pending));
 }
 
 }  // namespace laurel::middleware

@@ -4,8 +4,11 @@
 // Middleware that needs to wait before the inner application may start: a session read from the
 // database, a token checked against a revocation list. Events that arrive meanwhile (the
 // websocket.connect, the first body chunks) are held and replayed, in order, to the inner
-// instance once the scope is resolved. If the client leaves first, the inner application is
-// never started.
+// instance once the scope is resolved. Then the middleware leaves the event path: the owner of
+// the connection holds the inner instance itself (Peer::replace_instance), or, when resolution
+// did not have to wait, start() returns the inner instance directly. An owner that cannot swap
+// (an outer wrapper) keeps a stand-in that forwards. If the client leaves first, the inner
+// application is never started.
 
 #include <optional>
 

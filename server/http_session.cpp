@@ -83,6 +83,10 @@ void HttpSession::answer_builtin() {
 
 asgi::EventLoop& HttpSession::loop() { return conn_.ctx().loop; }
 
+bool HttpSession::replace_instance(asgi::Instance& current, std::unique_ptr<asgi::Instance>& next) {
+  return instance_.replace(current, next);
+}
+
 void HttpSession::on_start() { arm(TimerMode::kHeader); }
 
 void HttpSession::on_data(std::span<char> bytes) {
@@ -188,7 +192,7 @@ void HttpSession::on_request_head(RequestHead& head) {
   arm(config.http_timeout.count() > 0 ? TimerMode::kResponse : TimerMode::kNone);
   dispatching_ = true;
   try {
-    instance_ = conn_.ctx().app.start(std::move(scope), *this);
+    instance_.reset(conn_.ctx().app.start(std::move(scope), *this));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "laurel: application failed to start for %s: %s\n", path_.c_str(),
                  e.what());
@@ -222,7 +226,7 @@ void HttpSession::deliver(const asgi::ReceiveEvent& event) {
   if (!final_event && (failed_ || conn_.closed() || response_complete_)) return;
   dispatching_ = true;
   try {
-    instance_->receive(event);
+    instance_.receive(event);
   } catch (const std::exception& e) {
     dispatching_ = false;
     std::fprintf(stderr, "laurel: application error on %s %s: %s\n", method_.c_str(),
@@ -344,7 +348,7 @@ void HttpSession::on_tick() {
 
 void HttpSession::finish_request() {
   // The response is complete: the instance ends here, without http.disconnect (ASGI).
-  std::unique_ptr<asgi::Instance> done = std::move(instance_);
+  std::unique_ptr<asgi::Instance> done = instance_.release();
   done.reset();
   bool reuse = keep_alive_ && !close_after_response_ && request_complete_ && !failed_ &&
                !conn_.ctx().stopping;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "asgi/application.h"
+#include "asgi/instance_slot.h"
 #include "server/http_parser.h"
 #include "server/scope_builder.h"
 #include "server/session.h"
@@ -37,6 +38,7 @@ class HttpSession final : public Session, public asgi::Peer, private HttpParser:
   // asgi::Peer
   asgi::SendStatus send(const asgi::SendEvent& event) override;
   asgi::EventLoop& loop() override;
+  bool replace_instance(asgi::Instance& current, std::unique_ptr<asgi::Instance>& next) override;
 
  private:
   enum class TimerMode : std::uint8_t { kNone, kIdle, kHeader, kResponse };
@@ -63,7 +65,7 @@ class HttpSession final : public Session, public asgi::Peer, private HttpParser:
 
   Connection& conn_;
   HttpParser parser_;
-  std::unique_ptr<asgi::Instance> instance_;
+  asgi::InstanceSlot instance_;
 
   // The request being answered.
   std::string method_;

@@ -46,6 +46,11 @@ WebsocketSession::~WebsocketSession() { ServerMetrics::get().websocket_open.sub(
 
 asgi::EventLoop& WebsocketSession::loop() { return conn_.ctx().loop; }
 
+bool WebsocketSession::replace_instance(asgi::Instance& current,
+                                        std::unique_ptr<asgi::Instance>& next) {
+  return instance_.replace(current, next);
+}
+
 void WebsocketSession::on_start() {
   const ServerConfig& config = conn_.ctx().config;
   log_event("WSCONNECTING");
@@ -57,7 +62,7 @@ void WebsocketSession::on_start() {
   }
   dispatching_ = true;
   try {
-    instance_ = conn_.ctx().app.start(std::move(handshake_->scope), *this);
+    instance_.reset(conn_.ctx().app.start(std::move(handshake_->scope), *this));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "laurel: application failed to start for websocket %s: %s\n",
                  path_.c_str(), e.what());
@@ -77,7 +82,7 @@ void WebsocketSession::deliver(const asgi::ReceiveEvent& event) {
   if (!final_event && conn_.closed()) return;
   dispatching_ = true;
   try {
-    instance_->receive(event);
+    instance_.receive(event);
   } catch (const std::exception& e) {
     dispatching_ = false;
     std::fprintf(stderr, "laurel: application error on websocket %s: %s\n", path_.c_str(),

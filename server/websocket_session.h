@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "asgi/application.h"
+#include "asgi/instance_slot.h"
 #include "asgi/loop.h"
 #include "server/http_parser.h"
 #include "server/scope_builder.h"
@@ -46,6 +47,7 @@ class WebsocketSession final : public Session,
   // asgi::Peer
   asgi::SendStatus send(const asgi::SendEvent& event) override;
   asgi::EventLoop& loop() override;
+  bool replace_instance(asgi::Instance& current, std::unique_ptr<asgi::Instance>& next) override;
 
  private:
   enum class State : std::uint8_t {
@@ -86,7 +88,7 @@ class WebsocketSession final : public Session,
 
   Connection& conn_;
   WebsocketCodec codec_;
-  std::unique_ptr<asgi::Instance> instance_;
+  asgi::InstanceSlot instance_;
   std::unique_ptr<Handshake> handshake_;
   std::string path_;                  // for the access log
   // "host:port" for the access log when a trusted proxy named a client other than the peer;

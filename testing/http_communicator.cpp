@@ -21,7 +21,7 @@ HttpCommunicator::HttpCommunicator(asgi::ApplicationPtr app, std::string method,
       app_(std::move(app)),
       scope_(make_scope("http", path, headers, method)),
       body_(std::move(body)),
-      peer_(loop_) {}
+      peer_(loop_, &instance_) {}
 
 HttpCommunicator::~HttpCommunicator() {
   ScopedCurrentLoop current(loop_);
@@ -33,8 +33,8 @@ void HttpCommunicator::send_request() {
   if (sent_) return;
   sent_ = true;
   ScopedCurrentLoop current(loop_);
-  instance_ = app_->start(scope_, peer_);
-  if (instance_) instance_->receive(asgi::HttpRequest{body_, false});
+  instance_.reset(app_->start(scope_, peer_));
+  if (instance_) instance_.receive(asgi::HttpRequest{body_, false});
 }
 
 asgi::Value HttpCommunicator::receive_output(std::chrono::milliseconds timeout) {
@@ -82,7 +82,7 @@ HttpCommunicator::Response HttpCommunicator::get_response(std::chrono::milliseco
 void HttpCommunicator::disconnect() {
   send_request();
   ScopedCurrentLoop current(loop_);
-  if (instance_) instance_->receive(asgi::HttpDisconnect{});
+  if (instance_) instance_.receive(asgi::HttpDisconnect{});
   instance_.reset();
   run_ready(loop_);
 }

@@ -46,7 +46,7 @@ class HttpCommunicator {
   asgi::Scope scope_;
   std::string body_;
   RecordingPeer peer_;
-  std::unique_ptr<asgi::Instance> instance_;
+  asgi::InstanceSlot instance_;
   bool sent_ = false;
 };
 

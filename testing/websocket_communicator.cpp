@@ -15,7 +15,7 @@ WebsocketCommunicator::WebsocketCommunicator(asgi::ApplicationPtr app, std::stri
     : loop_(loop ? *loop : default_loop()),
       app_(std::move(app)),
       scope_(make_scope("websocket", path, headers)),
-      peer_(loop_) {
+      peer_(loop_, &instance_) {
   asgi::List offered;
   for (auto& s : subprotocols) offered.emplace_back(std::move(s));
   scope_["subprotocols"] = asgi::Value(std::move(offered));
@@ -34,14 +34,14 @@ void WebsocketCommunicator::start() {
   if (started_) return;
   started_ = true;
   ScopedCurrentLoop current(loop_);
-  instance_ = app_->start(scope_, peer_);
+  instance_.reset(app_->start(scope_, peer_));
 }
 
 void WebsocketCommunicator::input(const asgi::ReceiveEvent& event) {
   start();
   if (!instance_) return;  // the application answered at start (a denial)
   ScopedCurrentLoop current(loop_);
-  instance_->receive(event);
+  instance_.receive(event);
 }
 
 std::pair<bool, std::optional<std::string>> WebsocketCommunicator::connect(

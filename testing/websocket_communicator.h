@@ -68,6 +68,9 @@ class WebsocketCommunicator {
   void disconnect(int code = 1000, std::chrono::milliseconds timeout = 1s);
 
   server::UvLoop& loop() { return loop_; }
+  // The instance the communicator holds now, as a server would: middleware that finished waiting
+  // hands the connection over to the instance it started (Peer::replace_instance).
+  asgi::Instance* instance() const { return instance_.get(); }
 
  private:
   void start();
@@ -77,7 +80,7 @@ class WebsocketCommunicator {
   asgi::ApplicationPtr app_;
   asgi::Scope scope_;
   RecordingPeer peer_;
-  std::unique_ptr<asgi::Instance> instance_;
+  asgi::InstanceSlot instance_;
   bool started_ = false;
   bool disconnected_ = false;
   int close_code_ = 0;

@@ -47,6 +47,7 @@ struct Counters {
   int instances_started = 0;
   int sent_ok = 0, sent_backpressure = 0, sent_dropped = 0;
   int later_waiting = 0;
+  int handed_over = 0;  // hand-overs the server accepted (Peer::replace_instance)
 
   template <class F>
   void update(F f) {
@@ -175,10 +176,38 @@ class EchoInstance : public asgi::Instance {
   asgi::TimerPtr timer_;
 };
 
+// Stands in front of an EchoInstance, as AsyncMiddleware does until its scope is resolved, and
+// hands the connection over to it from inside its own receive(connect).
+class HandOverInstance : public asgi::Instance {
+ public:
+  HandOverInstance(asgi::Scope scope, asgi::Peer& peer, Counters& c)
+      : scope_(std::move(scope)), peer_(peer), c_(c) {
+    c_.update([](Counters& c) { ++c.instances_alive; });
+  }
+  ~HandOverInstance() override {
+    c_.update([](Counters& c) { --c.instances_alive; });
+  }
+  void receive(const asgi::ReceiveEvent& event) override {
+    std::unique_ptr<asgi::Instance> echo = std::make_unique<EchoInstance>(scope_, peer_, c_);
+    echo->receive(event);
+    bool taken = peer_.replace_instance(*this, echo);
+    // Still alive here: the server destroys a replaced instance after this call returns.
+    c_.update([taken](Counters& c) { c.handed_over += taken ? 1 : 0; });
+  }
+
+ private:
+  asgi::Scope scope_;
+  asgi::Peer& peer_;
+  Counters& c_;
+};
+
 class EchoApp : public asgi::Application {
  public:
   explicit EchoApp(Counters& c) : c_(c) {}
   std::unique_ptr<asgi::Instance> start(asgi::Scope scope, asgi::Peer& peer) override {
+    if (scope["path"].as_string() == "/ws/handover/") {
+      return std::make_unique<HandOverInstance>(std::move(scope), peer, c_);
+    }
     return std::make_unique<EchoInstance>(std::move(scope), peer, c_);
   }
 

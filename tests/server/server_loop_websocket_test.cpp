@@ -34,6 +34,23 @@ TEST_F(ServerLoop, EchoesWebsocketMessagesAndReportsThePeersCloseCode) {
   EXPECT_EQ(counters_.ws_receives, 3);
 }
 
+TEST_F(ServerLoop, HandsTheConnectionOverToTheInstanceAStandInStarted) {
+  start();
+  Client c(port_);
+  c.send_all(ws_upgrade("/ws/handover/"));
+  ASSERT_EQ(c.read_response().status, 101);
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.handed_over == 1; }));
+  // Frames now reach the echo instance alone: the stand-in is gone and forwards nothing.
+  c.send_all(client_frame(0x1, "hello"));
+  EXPECT_EQ(c.read_frame(), (std::pair<int, std::string>{0x1, "hello"}));
+  EXPECT_TRUE(counters_.wait_for([](Counters& c) { return c.instances_alive == 1; }));
+  c.send_all(client_frame(0x8, close_payload(1000)));
+  EXPECT_EQ(c.read_frame().first, 0x8);
+  ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.ws_disconnects == 1; }));
+  EXPECT_EQ(counters_.ws_connects, 1);
+  EXPECT_EQ(counters_.ws_receives, 1);
+}
+
 TEST_F(ServerLoop, DoesNotSendASubprotocolTheClientDidNotOffer) {
   start();
   Client c(port_);
