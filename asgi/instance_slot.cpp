@@ -7,7 +7,7 @@ namespace laurel::asgi {
 
 InstanceSlot::~InstanceSlot() {
   instance_.reset();
-  retired_.clear();
+  retired_.reset();
 }
 
 void InstanceSlot::reset(std::unique_ptr<Instance> instance) {
@@ -24,12 +24,13 @@ bool InstanceSlot::replace(Instance& current, std::unique_ptr<Instance>& next) {
   return true;
 }
 
-void InstanceSlot::end_retired() { retired_.clear(); }
+void InstanceSlot::end_retired() { retired_.reset(); }
 
 void InstanceSlot::retire(std::unique_ptr<Instance> instance) {
   if (!instance) return;
   if (receiving_ > 0) {
-    retired_.push_back(std::move(instance));
+    if (!retired_) retired_ = std::make_unique<std::vector<std::unique_ptr<Instance>>>();
+    retired_->push_back(std::move(instance));
   } else {
     instance.reset();
   }

@@ -48,7 +48,7 @@ class InstanceSlot {
     InstanceSlot& slot;
     explicit Receiving(InstanceSlot& s) : slot(s) { ++slot.receiving_; }
     ~Receiving() {
-      if (--slot.receiving_ == 0 && !slot.retired_.empty()) slot.end_retired();
+      if (--slot.receiving_ == 0 && slot.retired_) slot.end_retired();
     }
   };
 
@@ -57,7 +57,8 @@ class InstanceSlot {
 
   std::unique_ptr<Instance> instance_;
   // Instances replaced while a receive() was running; destroyed when the outermost one returns.
-  std::vector<std::unique_ptr<Instance>> retired_;
+  // Allocated only then: the slot sits in every connection's session.
+  std::unique_ptr<std::vector<std::unique_ptr<Instance>>> retired_;
   unsigned receiving_ = 0;
 };
 

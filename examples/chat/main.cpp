@@ -86,6 +86,9 @@ laurel::asgi::ApplicationPtr make_demo(const laurel::CliOptions& options) {
   config->users = std::make_shared<laurel::auth::AsyncUserStore>(store);
   config->keys.secret_key = load_secret_key(options, database);
   config->refresh_tokens = std::make_shared<laurel::auth::RefreshTokenStore>(database);
+  if (options.access_token_lifetime > 0) {
+    config->access_lifetime_seconds = options.access_token_lifetime;
+  }
   return laurel::chat::make_application(config, options.allowed_hosts);
 }
 

@@ -22,8 +22,11 @@ import json
 import os
 import secrets
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,7 +55,8 @@ class AuthServer:
     """One laurel-chat with its own database and secret key in a temporary directory; kept
     across a restart (same files, new port)."""
 
-    def __init__(self):
+    def __init__(self, extra_args=()):
+        self.extra_args = list(extra_args)
         self.workdir = tempfile.mkdtemp(prefix="laurel-auth-it-")
         self.database = os.path.join(self.workdir, "users.sqlite3")
         self.access_log = os.path.join(self.workdir, "access.log")
@@ -66,7 +70,7 @@ class AuthServer:
             "--secret-key-file", os.path.join(self.workdir, "secret.key"),
             "--access-log", self.access_log,
             "--shutdown-timeout", "3",
-        ], workdir=self.workdir).start()
+        ] + self.extra_args, workdir=self.workdir).start()
         return self
 
     def stop(self):
@@ -277,6 +281,109 @@ class AuthFlows(unittest.TestCase):
         self.assertEqual(wrong[0], 401)
         self.assertEqual(wrong[0], unknown[0])
         self.assertEqual(wrong[2], unknown[2])
+
+
+CHAT_CLIENT = os.path.join(HERE, "..", "..", "examples", "chat", "client", "chat_client.py")
+
+
+class ChatClientProcess:
+    """examples/chat/client/chat_client.py, the demo's native-style client, as a user runs it;
+    its stdout lines are collected by a thread so the test can wait for one."""
+
+    def __init__(self, port, username, password, *args):
+        env = dict(os.environ, LAUREL_CHAT_PASSWORD=password)
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", CHAT_CLIENT, "--url", "http://127.0.0.1:%d" % port,
+             "--username", username, "--no-input", "--timeout", str(TIMEOUT * 2)] + list(args),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            text=True)
+        self.lines = []
+        self.changed = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.changed:
+                self.lines.append(line.rstrip("\n"))
+                self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not predicate(self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+            return True
+
+    def finish(self, timeout=TIMEOUT):
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def connected_after_refresh(lines):
+    """How many times the client connected after a refresh that followed a connection: the
+    refresh must come from the server's 4408, not from a token that was already stale."""
+    connected = [i for i, line in enumerate(lines) if "connected to room" in line]
+    refreshed = [i for i, line in enumerate(lines) if "token refreshed" in line]
+    if not connected or not refreshed:
+        return 0
+    first_refresh = next((r for r in refreshed if r > connected[0]), None)
+    return 0 if first_refresh is None else sum(c > first_refresh for c in connected)
+
+
+class ShortLivedAccessTokens(unittest.TestCase):
+    """--access-token-lifetime 4: an open chat socket is closed with 4408 when its token expires;
+    the demo client refreshes the pair and reconnects, and the room's messages keep reaching it."""
+
+    LIFETIME = 4
+
+    @classmethod
+    def setUpClass(cls):
+        cls.app = AuthServer(["--access-token-lifetime", str(cls.LIFETIME)]).start()
+        cls.app.add_user(USERNAME, PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.app.stop()
+
+    def test_token_is_issued_with_the_configured_lifetime(self):
+        status, _, body = self.app.post_json("/auth/token",
+                                             {"username": USERNAME, "password": PASSWORD})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["expires_in"], self.LIFETIME)
+
+    def test_client_refreshes_after_4408_and_keeps_receiving(self):
+        room = "expiry" + secrets.token_hex(3)
+        listener = ChatClientProcess(self.app.server.port, USERNAME, PASSWORD,
+                                     "--room", room, "--expect", "1")
+        try:
+            self.assertTrue(listener.wait_for(
+                lambda lines: any("connected to room" in line for line in lines)), listener.lines)
+            # A fresh 4-second token is used as it is, not refreshed before the first connection.
+            self.assertFalse(any("token refreshed" in line for line in listener.lines),
+                             listener.lines)
+            # The server closes the socket at the token's expiry (4408); the client refreshes and
+            # is back in the room within the lifetime plus a little.
+            self.assertTrue(listener.wait_for(lambda lines: connected_after_refresh(lines) >= 1,
+                                              timeout=self.LIFETIME + TIMEOUT), listener.lines)
+            sender = ChatClientProcess(self.app.server.port, USERNAME, PASSWORD,
+                                       "--room", room, "--send", "after the refresh",
+                                       "--expect", "1")
+            self.assertEqual(sender.finish(), 0, sender.lines)
+            self.assertEqual(listener.finish(), 0, listener.lines)
+        finally:
+            if listener.proc.poll() is None:
+                listener.proc.kill()
+        self.assertIn("%s: after the refresh" % USERNAME, listener.lines)
+        # The refreshed socket was closed by the server with 4408, never with 4401 (revoked).
+        self.assertFalse(any("4401" in l or "log in again" in l for l in listener.lines),
+                         listener.lines)
 
 
 def main():

@@ -6,6 +6,7 @@
 // the other commands (routes, users, tokens, check) are listed in tools/cli/subcommands.cpp. A
 // program's main() is one call to laurel::main.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct CliOptions {
   std::string database;                    // --database path/to/db.sqlite3; empty: the app's default
   std::string secret_key_file;             // --secret-key-file; empty: the app's default
   std::vector<std::string> allowed_hosts;  // --allowed-hosts a,b (Django's ALLOWED_HOSTS)
+  // --access-token-lifetime seconds for the access tokens /auth/token and /auth/refresh issue;
+  // 0: the application's default (simplejwt's 300).
+  std::int64_t access_token_lifetime = 0;
   std::string metrics;                     // --metrics host:port or path; empty: off
   std::string config_file;                 // --config file; empty: none
 };

@@ -169,6 +169,11 @@ void add_app_options(CLI::App& cmd, CliOptions& o, ServeWords& w) {
                  "Comma-separated Host/Origin names allowed (Django's ALLOWED_HOSTS)")
       ->expected(1)
       ->group("Application");
+  cmd.add_option("--access-token-lifetime", o.access_token_lifetime,
+                 "Seconds an access token from /auth/token or /auth/refresh is valid (default "
+                 "300); sockets opened with it are closed with 4408 when it expires")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86400}))
+      ->group("Application");
   cmd.add_option("--metrics", o.metrics,
                  "Prometheus metrics and /healthz: host:port (own listener) or /path; default: off")
       ->group("Application");

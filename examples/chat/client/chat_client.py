@@ -37,7 +37,9 @@ import websockets.exceptions
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SESSION_ENDED, EXIT_FORBIDDEN = 0, 1, 2, 3, 4
 CLOSE_UNAUTHORIZED, CLOSE_FORBIDDEN, CLOSE_TOKEN_EXPIRED = 4401, 4403, 4408
-REFRESH_MARGIN = 30.0  # seconds: refresh an access token this close to expiry before using it
+# Refresh an access token this close to expiry before using it: 30 s, or a quarter of the
+# token's lifetime when the server issues short-lived ones.
+REFRESH_MARGIN = 30.0
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 8.0
 
 
@@ -69,6 +71,7 @@ class Session:
         self.access = None
         self.refresh_token = None
         self.expires_at = 0.0
+        self.refresh_margin = REFRESH_MARGIN
         self.username = None
 
     def _post(self, path, fields):
@@ -90,7 +93,9 @@ class Session:
     def _take(self, body):
         self.access = body["access"]
         self.refresh_token = body.get("refresh")
-        self.expires_at = time.monotonic() + float(body.get("expires_in", 300))
+        lifetime = float(body.get("expires_in", 300))
+        self.expires_at = time.monotonic() + lifetime
+        self.refresh_margin = min(REFRESH_MARGIN, lifetime / 4)
 
     def login(self, username, password):
         status, body = self._post("/auth/token", {"username": username, "password": password})
@@ -118,7 +123,7 @@ class Session:
         raise Unreachable("refresh answered HTTP %d" % status)
 
     def fresh_access(self):
-        if time.monotonic() > self.expires_at - REFRESH_MARGIN:
+        if time.monotonic() > self.expires_at - self.refresh_margin:
             self.refresh()
         return self.access
 
