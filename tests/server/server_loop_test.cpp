@@ -65,13 +65,36 @@ TEST_F(ServerLoop, SurvivesGarbageAndKeepsServingOthers) {
   EXPECT_EQ(good.read_response().body, "GET /still-here  ");
 }
 
+// A temporary file for the server's access log, removed when the test ends.
+class AccessLogFile {
+ public:
+  AccessLogFile() {
+    int fd = mkstemp(path_);
+    created_ = fd >= 0;
+    if (created_) close(fd);
+  }
+  ~AccessLogFile() {
+    if (created_) unlink(path_);
+  }
+  bool created() const { return created_; }
+  const char* path() const { return path_; }
+  std::string read() const {
+    std::ifstream in(path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  char path_[32] = "/tmp/laurel_access_XXXXXX";
+  bool created_ = false;
+};
+
 TEST_F(ServerLoop, AccessLogHasDaphnesFormatWithoutQueryStrings) {
-  char path[] = "/tmp/laurel_access_XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  AccessLogFile file;
+  ASSERT_TRUE(file.created());
   ServerConfig config;
-  config.access_log_path = path;
+  config.access_log_path = file.path();
   start(config);
   {
     Client c(port_);
@@ -85,11 +108,7 @@ TEST_F(ServerLoop, AccessLogHasDaphnesFormatWithoutQueryStrings) {
   }
   ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.ws_disconnects == 1; }));
   stop();
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string log = ss.str();
-  unlink(path);
+  std::string log = file.read();
   EXPECT_NE(log.find("\"GET /logged\" 200 "), std::string::npos) << log;
   EXPECT_NE(log.find("127.0.0.1:"), std::string::npos);
   EXPECT_NE(log.find("\"WSCONNECTING /ws/x/\" - -"), std::string::npos) << log;
@@ -110,12 +129,10 @@ TEST_F(ServerLoop, ScopeCarriesBothAddressesOfTheConnection) {
 }
 
 TEST_F(ServerLoop, AccessLogNamesTheForwardedClientOfAWebsocketBehindATrustedProxy) {
-  char path[] = "/tmp/laurel_access_XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  AccessLogFile file;
+  ASSERT_TRUE(file.created());
   ServerConfig config;
-  config.access_log_path = path;
+  config.access_log_path = file.path();
   config.proxy_headers = true;  // 127.0.0.1 is trusted by default
   start(config);
   {
@@ -134,11 +151,7 @@ TEST_F(ServerLoop, AccessLogNamesTheForwardedClientOfAWebsocketBehindATrustedPro
   }
   ASSERT_TRUE(counters_.wait_for([](Counters& c) { return c.ws_disconnects == 2; }));
   stop();
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string log = ss.str();
-  unlink(path);
+  std::string log = file.read();
   for (std::string action : {"WSCONNECTING", "WSCONNECT", "WSDISCONNECT"}) {
     EXPECT_NE(log.find("203.0.113.7:4711 - - "), std::string::npos) << log;
     std::size_t proxied_line = log.find("\"" + action + " /ws/proxied/\"");
