@@ -202,10 +202,13 @@ Task<std::optional<Denial>> TokenAuthMiddleware::resolve(asgi::Scope& scope,
         if (!list[i].is_string() || list[i].as_string() != "bearer") continue;
         std::string token = list[i + 1].is_string() ? list[i + 1].as_string() : std::string();
         list.erase(list.begin() + static_cast<long>(i) + 1);
-        // The header copy in the scope loses the token as well: consumers log scopes.
-        for (auto& pair : scope["headers"].as_list()) {
-          if (pair[0].as_bytes().data == "sec-websocket-protocol") {
-            pair[1] = asgi::Bytes{"bearer"};
+        // The header copy in the scope loses the token as well: consumers log scopes. (Looked
+        // up first: an inserting scope["headers"] would move `list` under the flat dict.)
+        if (scope.contains("headers")) {
+          for (auto& pair : scope["headers"].as_list()) {
+            if (pair[0].as_bytes().data == "sec-websocket-protocol") {
+              pair[1] = asgi::Bytes{"bearer"};
+            }
           }
         }
         auto denial = co_await from_jwt(scope, loop, std::move(token), "subprotocol");
