@@ -18,7 +18,7 @@ Task<void> revoke_user_sockets(channel_layer::ChannelLayer& layer, std::int64_t 
 void RevokedUsers::revoke(std::int64_t user_id, double now) {
   std::lock_guard lock(mutex_);
   // iat is whole seconds: tokens issued in the second of the logout itself are refused too
-  // (failing closed), so a login within that same second must retry a second later.
+  // (failing closed); the token endpoints wait out that second before issuing new ones.
   not_before_[user_id] = std::floor(now) + 1;
 }
 
@@ -26,6 +26,12 @@ bool RevokedUsers::token_valid(std::int64_t user_id, double issued_at) const {
   std::lock_guard lock(mutex_);
   auto it = not_before_.find(user_id);
   return it == not_before_.end() || issued_at >= it->second;
+}
+
+double RevokedUsers::not_before(std::int64_t user_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = not_before_.find(user_id);
+  return it == not_before_.end() ? 0.0 : it->second;
 }
 
 }  // namespace laurel::auth

@@ -40,6 +40,8 @@ class RevokedUsers {
   void revoke(std::int64_t user_id, double now);
   // False when the user logged out after the token was issued (`issued_at` < the mark).
   bool token_valid(std::int64_t user_id, double issued_at) const;
+  // The first `iat` this user's tokens may carry (0: never revoked in this process).
+  double not_before(std::int64_t user_id) const;
 
  private:
   mutable std::mutex mutex_;

@@ -1,6 +1,9 @@
 // auth/token_endpoints.cpp
 // /auth/token and /auth/refresh: JWT access/refresh pairs; each refresh rotates the pair within
 // its family, and a reused refresh token revokes the family and the user's sockets.
+#include <chrono>
+#include <cmath>
+
 #include "auth/endpoint_handlers.h"
 #include "auth/endpoints.h"
 #include "auth/jwt.h"
@@ -29,6 +32,18 @@ Response token_pair(const AuthConfig& config, const User& user, const std::strin
                                   {"token_type", "Bearer"}});
 }
 
+// A token issued in the same second as the user's last logout would be refused (iat is whole
+// seconds and a logout refuses its own second), so a login or refresh right behind one waits for
+// the next second instead of handing out a token that does not work.
+Task<void> after_revocation_second(const AuthConfig& config, asgi::EventLoop& loop,
+                                   std::int64_t user_id) {
+  double wait = config.revoked->not_before(user_id) - config.now();
+  if (wait > 0 && wait <= 1.0) {
+    auto ms = static_cast<long>(std::ceil(wait * 1000)) + 5;
+    co_await sleep_for(loop, std::chrono::milliseconds(ms));
+  }
+}
+
 }  // namespace
 
 Task<Response> token(const AuthConfig& config, Request request) {
@@ -42,6 +57,7 @@ Task<Response> token(const AuthConfig& config, Request request) {
   if (!user) co_return invalid_credentials();
   co_await config.users->update_last_login(*request.loop, user->id,
                                            timestamp_from_unix(config.now()));
+  co_await after_revocation_second(config, *request.loop, user->id);
   // A login starts a new family. (Kept in a local: GCC 12 mishandles a lambda's captures in
   // `co_return co_await`.)
   const AuthConfig* cfg = &config;
@@ -80,6 +96,7 @@ Task<Response> refresh(const AuthConfig& config, Request request) {
   if (consumed.status != RefreshTokenStore::Status::kOk) co_return invalid_grant();
   UserPtr user = co_await config.users->find_by_id(*request.loop, consumed.user_id);
   if (!user || !user->is_active) co_return invalid_grant();
+  co_await after_revocation_second(config, *request.loop, user->id);
   const User* who = user.get();
   const std::string* family = &consumed.family;
   Response pair = co_await run_blocking(*request.loop, [cfg, who, family] {

@@ -235,6 +235,18 @@ TEST_F(Endpoints, LogoutWithBearerRevokesTokensEverywhere) {
             401);  // ... but refused, and its refresh token is dead
 }
 
+TEST_F(Endpoints, LoginRightAfterALogoutGetsATokenThatWorks) {
+  // Real time here: the endpoint waits out the logout's second on the loop's clock.
+  config->clock = [] { return unix_now(); };
+  auto first = json(credentials(Endpoint::kToken, "alice", kPassword));
+  auto out = post(Endpoint::kLogout, "{}", {{"authorization", "Bearer " + first["access"].as_string()}});
+  ASSERT_EQ(out.status, 200) << out.body;
+  auto again = json(credentials(Endpoint::kToken, "alice", kPassword));
+  auto access = verify_jwt(again["access"].as_string(), config->signing_key(), unix_now());
+  ASSERT_TRUE(access);
+  EXPECT_TRUE(config->revoked->token_valid(alice->id, static_cast<double>(access.claims->iat)));
+}
+
 TEST_F(Endpoints, LoginUpgradesAnOutdatedHash) {
   store->set_password(alice->id, make_pbkdf2_sha256(kPassword, "oldsaltoldsaltoldsalt0", 100));
   auto r = credentials(Endpoint::kToken, "alice", kPassword);

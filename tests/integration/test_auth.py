@@ -188,8 +188,9 @@ class AuthFlows(unittest.TestCase):
         run(logout_closes_socket())
 
         # The first access token (issued seconds before the logout, across the restart) is
-        # refused now. (A token issued within the logout's own second is not: JWT iat is whole
-        # seconds; see docs/authentication.md, Limits.)
+        # refused now. (So is one issued within the logout's own second, since JWT iat is whole
+        # seconds; a login in that second is answered once it is over: docs/authentication.md,
+        # Limits. The tests after this one log in again at once and rely on that.)
         async def old_token_refused():
             with self.assertRaises(websockets.exceptions.InvalidStatusCode) as refused:
                 async with websockets.connect(app.ws_url("/ws/chat/lobby/"),
