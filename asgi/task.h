@@ -148,7 +148,15 @@ struct Detached {
 // Reports an exception that escaped a spawned task with no handler (stderr).
 void report_unhandled(std::exception_ptr error) noexcept;
 
+// Detached tasks running on this thread: a worker that shuts down waits for them, since a task
+// still awaiting a reply (a consumer leaving its groups) holds its consumer and channel layer.
+inline thread_local int detached_in_flight = 0;
+
 inline Detached run_detached(Task<void> task, std::function<void(std::exception_ptr)> on_error) {
+  struct InFlight {
+    InFlight() { ++detached_in_flight; }
+    ~InFlight() { --detached_in_flight; }
+  } in_flight;
   try {
     co_await std::move(task);
   } catch (...) {
@@ -166,6 +174,9 @@ inline Detached run_detached(Task<void> task, std::function<void(std::exception_
 inline void spawn(Task<void> task, std::function<void(std::exception_ptr)> on_error = {}) {
   detail::run_detached(std::move(task), std::move(on_error));
 }
+
+// Spawned tasks on this thread that have not finished yet.
+inline int spawned_tasks_in_flight() { return detail::detached_in_flight; }
 
 // Runs `fn` on the loop's thread pool and resumes the awaiting coroutine on the loop with its
 // result (or its exception): Channels' database_sync_to_async / sync_to_async.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "asgi/task.h"
 #include "server/connection.h"
 
 namespace laurel::server {
@@ -173,20 +174,29 @@ void Worker::shutdown_on_loop() {
   // Instances get application_close_timeout to finish (ASGI), within the shutdown budget.
   deadline_ = loop_->call_later(std::min(config_.shutdown_timeout,
                                          config_.application_close_timeout), [this] {
-    // Out of time: whatever is still open is dropped (applications get their disconnect).
+    // Out of time: whatever is still open is dropped (applications get their disconnect), and
+    // tasks still running are not waited for.
+    out_of_time_ = true;
     for (Connection* c = ctx_->all_head; c; c = c->all_next_) c->close();
+    maybe_finish();
   });
   maybe_finish();
 }
 
 void Worker::maybe_finish() {
   if (!ctx_->stopping || ctx_->connection_count != 0 || finished_) return;
+  if (laurel::spawned_tasks_in_flight() > 0 && !out_of_time_) {
+    // Consumers may still be finishing (leaving their groups over Redis): look again shortly.
+    recheck_ = loop_->call_later(std::chrono::milliseconds(5), [this] { maybe_finish(); });
+    return;
+  }
   finish();
 }
 
 void Worker::finish() {
   finished_ = true;
   deadline_.reset();
+  recheck_.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);

@@ -95,7 +95,9 @@ class Worker {
   uv_idle_t idle_{};
   std::function<void()> on_finished_;
   asgi::TimerPtr deadline_;
+  asgi::TimerPtr recheck_;  // while spawned tasks finish after the last connection closed
   bool finished_ = false;
+  bool out_of_time_ = false;
   std::thread thread_;
 };
 
