@@ -3,7 +3,8 @@
 
 // The small text encodings Django's auth formats are built from: standard base64 with padding
 // (password hashes), URL-safe base64 without padding (signing, JWT), base62 (signing
-// timestamps), lowercase hex (auth hashes), and the constant-time comparison every secret check
+// timestamps), lowercase hex (auth hashes), form encoding (login bodies, query strings), and
+// the constant-time comparison every secret check
 // goes through.
 
 #include <cstdint>
@@ -29,6 +30,10 @@ std::string base62_encode(std::uint64_t value);
 std::optional<std::uint64_t> base62_decode(std::string_view text);
 
 std::string hex_encode(std::string_view bytes);  // lowercase
+
+// application/x-www-form-urlencoded (a form body, a query string): '+' is a space and %XX a
+// byte; a malformed escape is kept as it is, as Python's unquote_plus does.
+std::string form_decode(std::string_view text);
 
 // Compares two secrets in time that depends only on their lengths (CRYPTO_memcmp), so a
 // mismatch position never leaks. Different lengths compare unequal.

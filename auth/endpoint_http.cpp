@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "asgi/metrics.h"
+#include "auth/encoding.h"
 #include "auth/endpoints.h"
 
 namespace laurel::auth {
@@ -105,33 +106,6 @@ std::string delete_cookie(std::string_view name, bool secure) {
 }
 
 }  // namespace endpoints
-
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string form_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<asgi::Dict> parse_body_fields(std::string_view content_type, std::string_view body) {
   std::string_view type = endpoints::trim(content_type.substr(0, content_type.find(';')));

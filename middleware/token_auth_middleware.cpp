@@ -35,29 +35,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 Denial json_denial(int status, std::string www_authenticate, std::string_view error,
                    std::string_view description) {
   asgi::Value body{{"error", std::string(error)}, {"error_description", std::string(description)}};
@@ -114,8 +91,8 @@ std::optional<std::string> query_param(const asgi::Scope& scope, std::string_vie
     std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     auto eq = pair.find('=');
-    if (url_decode(pair.substr(0, eq)) != name) continue;
-    return eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+    if (auth::form_decode(pair.substr(0, eq)) != name) continue;
+    return eq == std::string_view::npos ? std::string() : auth::form_decode(pair.substr(eq + 1));
   }
   return std::nullopt;
 }

@@ -39,6 +39,15 @@ TEST(Base62, MatchesDjangoBaseconvBothWays) {
   EXPECT_FALSE(base62_decode("zzzzzzzzzzzz"));  // overflows 64 bits
 }
 
+TEST(FormDecode, DecodesPlusAndEscapesAndKeepsMalformedOnes) {
+  // As Python's urllib.parse.unquote_plus.
+  EXPECT_EQ(form_decode("a+b%20c%2Bd"), "a b c+d");
+  EXPECT_EQ(form_decode("p%C3%A4ss%3D%26"), "p\xc3\xa4ss=&");
+  EXPECT_EQ(form_decode("100%"), "100%");
+  EXPECT_EQ(form_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(form_decode(""), "");
+}
+
 TEST(Signer, SignsLikeDjangoWithExplicitAndDefaultSalt) {
   const auto& v = signing().at("Signer");
   Signer::Options laurel_test;

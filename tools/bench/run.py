@@ -335,16 +335,16 @@ def run_server(name, scs, rf):
     """Every scenario of `scs` against one server (a fresh process per role); returns the results."""
     results = []
     for role in ("echo", "broadcast"):
-        todo = [s for s in scs if s[2] == role]
-        if not todo:
+        to_run = [s for s in scs if s[2] == role]
+        if not to_run:
             continue
         server = servers(free_port())[name][role]
         log(f"{name}: starting {' '.join(server.argv)} on core {SERVER_CORE}")
         try:
             server.start()
-            for sc_id, _, _, args, overrides in todo:
+            for sc_id, _, _, args, overrides in to_run:
                 # A fresh server for the memory run, so earlier runs do not colour its RSS.
-                if sc_id == "idle_memory" and todo[0][0] != sc_id:
+                if sc_id == "idle_memory" and to_run[0][0] != sc_id:
                     server.stop()
                     server.start()
                 try:
