@@ -23,7 +23,7 @@ std::unique_ptr<Instance> ChannelNameRouter::start(Scope scope, Peer& peer) {
         "ChannelNameRouter got a scope without a 'channel' key. Did you make sure it's only "
         "being used for 'channel' type messages?");
   }
-  auto it = mapping_.find(channel->as_string());
+  auto it = mapping_.find(std::string(channel->as_string()));
   if (it == mapping_.end()) {
     throw RoutingError("No application configured for channel name " + channel->repr());
   }

@@ -1,7 +1,7 @@
 // asgi/dict.h
 #pragma once
 
-// asgi::Dict, the dict inside a Value (a scope, a message, a JSON object): one vector of
+// asgi::Dict, the dict inside a Value (a scope, a message, a JSON object): one compact vector of
 // (key, value) pairs kept sorted by key. Flat, not a tree, because every idle WebSocket keeps its
 // scope: a tree pays a heap node per key, the vector one block per dict. Scopes are small, built
 // once and read often, so a binary search over contiguous pairs is also the faster lookup.
@@ -22,18 +22,20 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <vector>
+
+#include "asgi/compact_vector.h"
+#include "asgi/dict_key.h"
 
 namespace laurel::asgi {
 
 template <class V>
 class FlatDict {
  public:
-  using key_type = std::string;
+  using key_type = DictKey;
   using mapped_type = V;
-  using value_type = std::pair<std::string, V>;
-  using iterator = typename std::vector<value_type>::iterator;
-  using const_iterator = typename std::vector<value_type>::const_iterator;
+  using value_type = std::pair<DictKey, V>;
+  using iterator = typename CompactVector<value_type>::iterator;
+  using const_iterator = typename CompactVector<value_type>::const_iterator;
   using size_type = std::size_t;
 
   FlatDict() = default;
@@ -94,7 +96,7 @@ class FlatDict {
   }
   template <class K, class... Args>
   std::pair<iterator, bool> emplace(K&& key, Args&&... args) {
-    return emplace_key(std::string(std::forward<K>(key)), std::forward<Args>(args)...);
+    return emplace_key(DictKey(std::forward<K>(key)), std::forward<Args>(args)...);
   }
   std::pair<iterator, bool> insert(value_type item) {
     return emplace_key(std::move(item.first), std::move(item.second));
@@ -102,7 +104,7 @@ class FlatDict {
 
   // Inserts, or replaces the value of an existing key.
   template <class M>
-  std::pair<iterator, bool> insert_or_assign(std::string key, M&& value) {
+  std::pair<iterator, bool> insert_or_assign(DictKey key, M&& value) {
     auto it = lower_bound(key);
     if (it != end() && it->first == key) {
       it->second = std::forward<M>(value);
@@ -124,7 +126,7 @@ class FlatDict {
   // For parsers of untrusted input: append in arrival order, then restore_order() once before
   // the dict is used. Sorting once keeps a many-keyed object linear-logarithmic where inserting
   // key by key would shift the vector for every key (quadratic).
-  V& append_unordered(std::string key, V value) {
+  V& append_unordered(DictKey key, V value) {
     return entries_.emplace_back(std::move(key), std::move(value)).second;
   }
   enum class Repeated { kKeepFirst, kKeepLast };
@@ -167,7 +169,7 @@ class FlatDict {
                             [](const value_type& e, std::string_view k) { return e.first < k; });
   }
   template <class... Args>
-  std::pair<iterator, bool> emplace_key(std::string key, Args&&... args) {
+  std::pair<iterator, bool> emplace_key(DictKey key, Args&&... args) {
     auto it = lower_bound(key);
     if (it != end() && it->first == key) return {it, false};
     it = entries_.emplace(it, std::piecewise_construct, std::forward_as_tuple(std::move(key)),
@@ -177,7 +179,7 @@ class FlatDict {
 
   static constexpr std::size_t kSortInPlaceUpTo = 32;
 
-  std::vector<value_type> entries_;
+  CompactVector<value_type> entries_;
 };
 
 }  // namespace laurel::asgi

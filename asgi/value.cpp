@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 namespace laurel::asgi {
 
@@ -41,60 +42,164 @@ namespace {
 
 }  // namespace
 
+Value::Value(List l) noexcept {
+  ::new (static_cast<void*>(raw_)) List(std::move(l));
+  tag_ = Tag::kList;
+}
+
+Value::Value(Dict d) noexcept {
+  ::new (static_cast<void*>(raw_)) Dict(std::move(d));
+  tag_ = Tag::kDict;
+}
+
+Value::Value(std::initializer_list<Dict::value_type> items) : Value(Dict(items)) {}
+
+Value::Value(ObjectPtr o) {
+  // Boxed: a shared_ptr is two pointers, one more than a Value has room for beside its tag.
+  set_scalar(Tag::kObject, new ObjectPtr(std::move(o)));
+}
+
+Value::Value(const Value& other) {
+  switch (other.tag_) {
+    case Tag::kString:
+    case Tag::kBytes:
+      set_text(other.tag_, other.text());
+      return;
+    case Tag::kList:
+      ::new (static_cast<void*>(raw_)) List(*other.payload<List>());
+      break;
+    case Tag::kDict:
+      ::new (static_cast<void*>(raw_)) Dict(*other.payload<Dict>());
+      break;
+    case Tag::kObject:
+      set_scalar(Tag::kObject, new ObjectPtr(*other.scalar<ObjectPtr*>()));
+      return;
+    case Tag::kShared:
+      other.scalar<Shared*>()->references.fetch_add(1, std::memory_order_relaxed);
+      std::memcpy(raw_, other.raw_, sizeof raw_);
+      break;
+    default:  // null, bool, int, float: plain bytes
+      std::memcpy(raw_, other.raw_, sizeof raw_);
+      break;
+  }
+  tag_ = other.tag_;
+}
+
+void Value::set_text(Tag tag, std::string_view text) {
+  tag_ = tag;
+  if (text.size() <= kInlineText) {
+    if (!text.empty()) std::memcpy(raw_, text.data(), text.size());
+    text_size_ = static_cast<std::uint8_t>(text.size());
+    return;
+  }
+  if (text.size() > UINT32_MAX) throw std::length_error("asgi::Value: text over 4 GiB");
+  tag_ = Tag::kNull;  // until the block exists, so a failed allocation leaves a valid value
+  char* block = new char[text.size()];
+  std::memcpy(block, text.data(), text.size());
+  auto n = static_cast<std::uint32_t>(text.size());
+  std::memcpy(raw_, &block, sizeof block);
+  std::memcpy(raw_ + sizeof block, &n, sizeof n);
+  text_size_ = kTextOnHeap;
+  tag_ = tag;
+}
+
+void Value::destroy() noexcept {
+  switch (tag_) {
+    case Tag::kString:
+    case Tag::kBytes:
+      if (text_size_ == kTextOnHeap) delete[] scalar<char*>();
+      break;
+    case Tag::kList:
+      std::destroy_at(payload<List>());
+      break;
+    case Tag::kDict:
+      std::destroy_at(payload<Dict>());
+      break;
+    case Tag::kObject:
+      delete scalar<ObjectPtr*>();
+      break;
+    case Tag::kShared: {
+      Shared* shared = scalar<Shared*>();
+      if (shared->references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete shared;
+      break;
+    }
+    default:
+      break;
+  }
+  tag_ = Tag::kNull;
+}
+
+Value Value::shared(Value v) {
+  if (v.tag_ == Tag::kShared) return v;
+  auto* block = new Shared{std::move(v)};
+  Value out;
+  out.set_scalar(Tag::kShared, block);
+  return out;
+}
+
+void Value::unshare() {
+  if (tag_ == Tag::kShared) *this = Value(shared_target());
+}
+
 bool Value::as_bool() const {
-  if (!is_bool()) throw_kind(Kind::kBool, kind());
-  return std::get<bool>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kBool) throw_kind(Kind::kBool, kind());
+  return v.scalar<bool>();
 }
 
 std::int64_t Value::as_int() const {
-  if (!is_int()) throw_kind(Kind::kInt, kind());
-  return std::get<std::int64_t>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kInt) throw_kind(Kind::kInt, kind());
+  return v.scalar<std::int64_t>();
 }
 
 double Value::as_float() const {
-  if (is_int()) return static_cast<double>(std::get<std::int64_t>(v_));
-  if (!is_float()) throw_kind(Kind::kFloat, kind());
-  return std::get<double>(v_);
+  const Value& v = resolved();
+  if (v.tag_ == Tag::kInt) return static_cast<double>(v.scalar<std::int64_t>());
+  if (v.tag_ != Tag::kFloat) throw_kind(Kind::kFloat, kind());
+  return v.scalar<double>();
 }
 
-const std::string& Value::as_string() const {
-  if (!is_string()) throw_kind(Kind::kString, kind());
-  return std::get<std::string>(v_);
+std::string_view Value::as_string() const {
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kString) throw_kind(Kind::kString, kind());
+  return v.text();
 }
 
-std::string& Value::as_string() {
-  if (!is_string()) throw_kind(Kind::kString, kind());
-  return std::get<std::string>(v_);
-}
-
-const Bytes& Value::as_bytes() const {
-  if (!is_bytes()) throw_kind(Kind::kBytes, kind());
-  return std::get<Bytes>(v_);
+std::string_view Value::as_bytes() const {
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kBytes) throw_kind(Kind::kBytes, kind());
+  return v.text();
 }
 
 const List& Value::as_list() const {
-  if (!is_list()) throw_kind(Kind::kList, kind());
-  return std::get<List>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kList) throw_kind(Kind::kList, kind());
+  return *v.payload<List>();
 }
 
 List& Value::as_list() {
-  if (!is_list()) throw_kind(Kind::kList, kind());
-  return std::get<List>(v_);
+  unshare();
+  if (tag_ != Tag::kList) throw_kind(Kind::kList, kind());
+  return *payload<List>();
 }
 
 const Dict& Value::as_dict() const {
-  if (!is_dict()) throw_kind(Kind::kDict, kind());
-  return std::get<Dict>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kDict) throw_kind(Kind::kDict, kind());
+  return *v.payload<Dict>();
 }
 
 Dict& Value::as_dict() {
-  if (!is_dict()) throw_kind(Kind::kDict, kind());
-  return std::get<Dict>(v_);
+  unshare();
+  if (tag_ != Tag::kDict) throw_kind(Kind::kDict, kind());
+  return *payload<Dict>();
 }
 
 const ObjectPtr& Value::as_object() const {
-  if (!is_object()) throw_kind(Kind::kObject, kind());
-  return std::get<ObjectPtr>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kObject) throw_kind(Kind::kObject, kind());
+  return *v.scalar<ObjectPtr*>();
 }
 
 const Value& Value::operator[](std::string_view key) const {
@@ -107,13 +212,14 @@ const Value& Value::operator[](std::string_view key) const {
 }
 
 Value& Value::operator[](std::string_view key) {
-  if (is_null()) v_ = Dict{};
+  if (is_null()) *this = Dict{};
   return as_dict()[key];
 }
 
 const Value* Value::find(std::string_view key) const {
-  if (!is_dict()) return nullptr;
-  const Dict& d = std::get<Dict>(v_);
+  const Value& v = resolved();
+  if (v.tag_ != Tag::kDict) return nullptr;
+  const Dict& d = *v.payload<Dict>();
   auto it = d.find(key);
   return it == d.end() ? nullptr : &it->second;
 }
@@ -121,7 +227,7 @@ const Value* Value::find(std::string_view key) const {
 std::string_view Value::get_string(std::string_view key, std::string_view fallback) const {
   const Value* v = find(key);
   if (v == nullptr || !v->is_string()) return fallback;
-  return std::get<std::string>(v->v_);
+  return v->as_string();
 }
 
 const Value& Value::operator[](std::size_t index) const {
@@ -134,27 +240,51 @@ const Value& Value::operator[](std::size_t index) const {
 }
 
 std::size_t Value::size() const {
-  switch (kind()) {
-    case Kind::kString:
-      return std::get<std::string>(v_).size();
-    case Kind::kBytes:
-      return std::get<Bytes>(v_).data.size();
-    case Kind::kList:
-      return std::get<List>(v_).size();
-    case Kind::kDict:
-      return std::get<Dict>(v_).size();
+  const Value& v = resolved();
+  switch (v.tag_) {
+    case Tag::kString:
+    case Tag::kBytes:
+      return v.text().size();
+    case Tag::kList:
+      return v.payload<List>()->size();
+    case Tag::kDict:
+      return v.payload<Dict>()->size();
     default:
       return 0;
   }
 }
 
-bool operator==(const Value& a, const Value& b) {
+bool operator==(const Value& x, const Value& y) {
   // As in Python, 1 == 1.0; bool stays apart from int (True == 1 is a Python accident that
   // ASGI code never relies on, and a scope comparing them equal would hide bugs).
-  if (a.is_number() && b.is_number() && a.kind() != b.kind()) {
+  const Value& a = x.resolved();
+  const Value& b = y.resolved();
+  if (a.is_number() && b.is_number() && a.tag_ != b.tag_) {
     return a.as_float() == b.as_float();
   }
-  return a.v_ == b.v_;
+  if (a.tag_ != b.tag_) return false;
+  switch (a.tag_) {
+    case Value::Tag::kNull:
+      return true;
+    case Value::Tag::kBool:
+      return a.scalar<bool>() == b.scalar<bool>();
+    case Value::Tag::kInt:
+      return a.scalar<std::int64_t>() == b.scalar<std::int64_t>();
+    case Value::Tag::kFloat:
+      return a.scalar<double>() == b.scalar<double>();
+    case Value::Tag::kString:
+    case Value::Tag::kBytes:
+      return a.text() == b.text();
+    case Value::Tag::kList:
+      return *a.payload<List>() == *b.payload<List>();
+    case Value::Tag::kDict:
+      return *a.payload<Dict>() == *b.payload<Dict>();
+    case Value::Tag::kObject:
+      return *a.scalar<ObjectPtr*>() == *b.scalar<ObjectPtr*>();
+    case Value::Tag::kShared:
+      break;  // resolved above
+  }
+  return false;
 }
 
 namespace {
@@ -222,7 +352,7 @@ void repr_into(const Value& v, std::string& out) {
       repr_text(v.as_string(), false, out);
       break;
     case Value::Kind::kBytes:
-      repr_text(v.as_bytes().data, true, out);
+      repr_text(v.as_bytes(), true, out);
       break;
     case Value::Kind::kList: {
       out += '[';

@@ -5,16 +5,18 @@
 // a Python dict / list / str / bytes / int / float / bool / None. Strings are UTF-8 text, bytes
 // are raw octets; the two stay distinct exactly as they do in ASGI and in msgpack.
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
-#include <vector>
 
+#include "asgi/compact_vector.h"
 #include "asgi/dict.h"
 
 namespace laurel::asgi {
@@ -22,7 +24,7 @@ namespace laurel::asgi {
 class Value;
 
 // Raw octets (Python `bytes`), kept apart from text so `{"bytes": ...}` never becomes `{"text":
-// ...}` on a round trip through msgpack.
+// ...}` on a round trip through msgpack. Only a way in: Value::as_bytes() gives a view.
 struct Bytes {
   std::string data;
   friend bool operator==(const Bytes&, const Bytes&) = default;
@@ -38,9 +40,11 @@ class Object {
 };
 using ObjectPtr = std::shared_ptr<Object>;
 
-using List = std::vector<Value>;
+using List = CompactVector<Value>;
 using Dict = FlatDict<Value>;  // sorted by key; see dict.h for what invalidates references
 
+// 16 bytes: text of up to 14 bytes inline, longer text in one exact heap block, lists and dicts
+// one pointer each (compact_vector.h), an object one pointer to its shared_ptr.
 class Value {
  public:
   enum class Kind {
@@ -55,30 +59,51 @@ class Value {
     kObject,  // an application object (scope["user"], scope["session"])
   };
 
-  Value() = default;
-  Value(std::nullptr_t) {}
-  Value(bool b) : v_(b) {}
-  Value(int i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(unsigned i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(long i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(long long i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(unsigned long i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(unsigned long long i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(double d) : v_(d) {}
-  Value(const char* s) : v_(std::string(s)) {}
-  Value(std::string s) : v_(std::move(s)) {}
-  Value(std::string_view s) : v_(std::string(s)) {}
-  Value(Bytes b) : v_(std::move(b)) {}
-  Value(List l) : v_(std::move(l)) {}
-  Value(Dict d) : v_(std::move(d)) {}
-  Value(ObjectPtr o) : v_(std::move(o)) {}
+  Value() noexcept { tag_ = Tag::kNull; }
+  Value(std::nullptr_t) noexcept : Value() {}
+  Value(bool b) noexcept { set_scalar(Tag::kBool, b); }
+  Value(int i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(unsigned i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(long i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(long long i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(unsigned long i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(unsigned long long i) noexcept : Value(static_cast<std::int64_t>(i), Tag::kInt) {}
+  Value(double d) noexcept { set_scalar(Tag::kFloat, d); }
+  Value(const char* s) { set_text(Tag::kString, s); }
+  Value(const std::string& s) { set_text(Tag::kString, s); }
+  Value(std::string_view s) { set_text(Tag::kString, s); }
+  Value(const Bytes& b) { set_text(Tag::kBytes, b.data); }
+  Value(List l) noexcept;
+  Value(Dict d) noexcept;
+  Value(ObjectPtr o);
   // `{{"type", "chat.message"}, {"message", text}}` builds a dict, as a Python literal would.
-  Value(std::initializer_list<Dict::value_type> items) : v_(Dict(items)) {}
+  Value(std::initializer_list<Dict::value_type> items);
+
+  Value(const Value& other);
+  Value(Value&& other) noexcept {
+    std::memcpy(static_cast<void*>(this), &other, sizeof(Value));
+    other.tag_ = Tag::kNull;
+  }
+  Value& operator=(const Value& other) { return *this = Value(other); }
+  Value& operator=(Value&& other) noexcept {
+    Value taken(std::move(other));  // `other` may live inside this value's own tree
+    destroy();
+    std::memcpy(static_cast<void*>(this), &taken, sizeof(Value));
+    taken.tag_ = Tag::kNull;
+    return *this;
+  }
+  ~Value() { destroy(); }
 
   static Value list(std::initializer_list<Value> items = {}) { return Value(List(items)); }
   static Value dict() { return Value(Dict{}); }
+  // A value every copy shares instead of duplicating: for the parts every scope repeats (the
+  // asgi version dict, a listener's address). Reading sees through it; the first write to a
+  // copy gives that copy its own duplicate, so the shared one never changes.
+  static Value shared(Value v);
 
-  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  Kind kind() const {
+    return tag_ == Tag::kShared ? shared_target().kind() : static_cast<Kind>(tag_);
+  }
   bool is_null() const { return kind() == Kind::kNull; }
   bool is_bool() const { return kind() == Kind::kBool; }
   bool is_int() const { return kind() == Kind::kInt; }
@@ -91,12 +116,12 @@ class Value {
   bool is_object() const { return kind() == Kind::kObject; }
 
   // Typed access; each throws TypeError naming the expected and the actual kind on mismatch.
+  // Text and bytes are views into this value: valid until it is changed or destroyed.
   bool as_bool() const;
   std::int64_t as_int() const;
   double as_float() const;  // an int converts, as in Python arithmetic
-  const std::string& as_string() const;
-  std::string& as_string();
-  const Bytes& as_bytes() const;
+  std::string_view as_string() const;
+  std::string_view as_bytes() const;
   const List& as_list() const;
   List& as_list();
   const Dict& as_dict() const;
@@ -104,7 +129,7 @@ class Value {
   const ObjectPtr& as_object() const;
   template <class T>
   std::shared_ptr<T> as() const {  // the object as T, or null if it is not one
-    return is_object() ? std::dynamic_pointer_cast<T>(std::get<ObjectPtr>(v_)) : nullptr;
+    return is_object() ? std::dynamic_pointer_cast<T>(as_object()) : nullptr;
   }
 
   // Dict access. `v["k"]` on a const Value throws KeyError when missing, like Python;
@@ -134,14 +159,64 @@ class Value {
   std::string repr() const;
 
  private:
-  std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, Bytes, List, Dict,
-               ObjectPtr>
-      v_;
+  // Kind's values, then the one representation Kind does not show.
+  enum class Tag : std::uint8_t {
+    kNull, kBool, kInt, kFloat, kString, kBytes, kList, kDict, kObject,
+    kShared,  // a Shared block; kind() is its value's
+  };
+  struct Shared;
+  static constexpr std::size_t kInlineText = 14;
+  static constexpr std::uint8_t kTextOnHeap = 0xFF;
+
+  Value(std::int64_t i, Tag tag) noexcept { set_scalar(tag, i); }
+  template <class T>
+  void set_scalar(Tag tag, T v) noexcept {
+    std::memcpy(raw_, &v, sizeof v);
+    tag_ = tag;
+  }
+  template <class T>
+  T scalar() const noexcept {
+    T v;
+    std::memcpy(&v, raw_, sizeof v);
+    return v;
+  }
+  template <class T>
+  T* payload() noexcept { return std::launder(reinterpret_cast<T*>(raw_)); }
+  template <class T>
+  const T* payload() const noexcept { return std::launder(reinterpret_cast<const T*>(raw_)); }
+
+  void set_text(Tag tag, std::string_view text);
+  std::string_view text() const noexcept {
+    if (text_size_ != kTextOnHeap) return {reinterpret_cast<const char*>(raw_), text_size_};
+    return {scalar<const char*>(), heap_text_size()};
+  }
+  std::uint32_t heap_text_size() const noexcept {
+    std::uint32_t n;
+    std::memcpy(&n, raw_ + sizeof(char*), sizeof n);
+    return n;
+  }
+  const Value& shared_target() const noexcept;
+  const Value& resolved() const noexcept { return tag_ == Tag::kShared ? shared_target() : *this; }
+  void unshare();  // a shared value becomes this value's own copy, before any write
+  void destroy() noexcept;
+
+  alignas(8) unsigned char raw_[kInlineText];
+  std::uint8_t text_size_ = 0;  // inline text: its length; kTextOnHeap: pointer and length in raw_
+  Tag tag_;
 };
 
-// Every list element, dict entry and scope field is a Value: kept to a std::string plus the tag.
-static_assert(sizeof(Value) <= 40, "a Value grew: every idle WebSocket's scope pays for it");
+// Every list element, dict entry and scope field is a Value.
+static_assert(sizeof(Value) == 16, "a Value grew: every idle WebSocket's scope pays for it");
 static_assert(std::is_nothrow_move_constructible_v<Value>, "vectors of Values must move, not copy");
+
+struct Value::Shared {
+  Value value;
+  std::atomic<std::uint32_t> references{1};
+};
+
+inline const Value& Value::shared_target() const noexcept {
+  return scalar<Shared*>()->value;
+}
 
 const char* kind_name(Value::Kind kind);
 

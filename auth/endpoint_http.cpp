@@ -57,7 +57,7 @@ std::string header(const asgi::Scope& scope, std::string_view name) {
   const Value* headers = scope.find("headers");
   if (headers == nullptr || !headers->is_list()) return {};
   for (const auto& pair : headers->as_list()) {
-    if (pair[0].as_bytes().data == name) return pair[1].as_bytes().data;
+    if (pair[0].as_bytes() == name) return std::string(pair[1].as_bytes());
   }
   return {};
 }

@@ -51,7 +51,7 @@ Task<Response> login(const AuthConfig& config, Request request) {
     co_return bad_request("Send username and password in the request body.");
   }
   UserPtr user = co_await config.users->authenticate(
-      *request.loop, (*fields)["username"].as_string(), (*fields)["password"].as_string(),
+      *request.loop, std::string((*fields)["username"].as_string()), std::string((*fields)["password"].as_string()),
       config.policy);
   if (!user) co_return invalid_credentials();
 

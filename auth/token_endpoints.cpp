@@ -52,7 +52,7 @@ Task<Response> token(const AuthConfig& config, Request request) {
     co_return bad_request("Send username and password in the request body.");
   }
   UserPtr user = co_await config.users->authenticate(
-      *request.loop, (*fields)["username"].as_string(), (*fields)["password"].as_string(),
+      *request.loop, std::string((*fields)["username"].as_string()), std::string((*fields)["password"].as_string()),
       config.policy);
   if (!user) co_return invalid_credentials();
   co_await config.users->update_last_login(*request.loop, user->id,
@@ -77,7 +77,7 @@ Task<Response> refresh(const AuthConfig& config, Request request) {
   if (!fields || !fields->contains("refresh")) {
     co_return bad_request("Send the refresh token in the request body.");
   }
-  std::string presented = (*fields)["refresh"].as_string();
+  std::string presented((*fields)["refresh"].as_string());
   JwtResult result = verify_jwt(presented, config.signing_key(), config.now(),
                                 JwtVerifyOptions{.expected_type = "refresh"});
   if (!result) co_return invalid_grant();

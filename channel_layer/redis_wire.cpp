@@ -19,7 +19,7 @@ using Packer = msgpack::packer<StringSink>;
 
 void pack_value(Packer& pk, const asgi::Value& v);
 
-void pack_string(Packer& pk, const std::string& s) {
+void pack_string(Packer& pk, std::string_view s) {
   pk.pack_str(static_cast<std::uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
 }
@@ -54,7 +54,7 @@ void pack_value(Packer& pk, const asgi::Value& v) {
     case Kind::kFloat: pk.pack_double(v.as_float()); return;
     case Kind::kString: pack_string(pk, v.as_string()); return;
     case Kind::kBytes: {
-      const std::string& b = v.as_bytes().data;
+      std::string_view b = v.as_bytes();
       pk.pack_bin(static_cast<std::uint32_t>(b.size()));
       pk.pack_bin_body(b.data(), static_cast<std::uint32_t>(b.size()));
       return;
@@ -215,10 +215,10 @@ Routed take_routing(asgi::Value message) {
     auto& dict = message.as_dict();
     if (auto it = dict.find(kChannelKey); it != dict.end()) {
       if (it->second.is_string()) {
-        routed.channels.push_back(it->second.as_string());
+        routed.channels.push_back(std::string(it->second.as_string()));
       } else if (it->second.is_list()) {
         for (const auto& c : it->second.as_list()) {
-          if (c.is_string()) routed.channels.push_back(c.as_string());
+          if (c.is_string()) routed.channels.push_back(std::string(c.as_string()));
         }
       }
       dict.erase(it);

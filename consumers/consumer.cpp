@@ -100,7 +100,7 @@ std::string Consumer::url_kwarg(std::string_view name) const {
                          "': the route must capture it, e.g. re_path(R\"(ws/chat/(?P<" +
                          std::string(name) + ">\\w+)/$)\", ...)");
   }
-  if (value->is_string()) return value->as_string();
+  if (value->is_string()) return std::string(value->as_string());
   if (value->is_int()) return std::to_string(value->as_int());
   return value->repr();
 }
@@ -234,13 +234,13 @@ Task<void> Consumer::dispatch(const Value& message) {
   if (type == nullptr || !type->is_string()) {
     throw NoHandler("Incoming message has no 'type' attribute: " + message.repr());
   }
-  const std::string& name = type->as_string();
+  std::string_view name = type->as_string();
   if (handlers_) {
     for (const auto& [registered, handler] : *handlers_) {
       if (registered == name) return handler(message);
     }
   }
-  throw NoHandler("No handler for message type " + name);
+  throw NoHandler("No handler for message type " + std::string(name));
 }
 
 Task<void> Consumer::handle_event(ReceiveEvent event) {

@@ -70,8 +70,8 @@ std::optional<Denial> CookieMiddleware::process(asgi::Scope& scope) const {
   }
   asgi::Dict cookies;
   for (const auto& pair : headers->as_list()) {
-    if (pair[0].as_bytes().data == "cookie") {
-      cookies = parse_cookie_header(pair[1].as_bytes().data);
+    if (pair[0].as_bytes() == "cookie") {
+      cookies = parse_cookie_header(pair[1].as_bytes());
       break;
     }
   }

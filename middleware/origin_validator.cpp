@@ -129,7 +129,7 @@ std::optional<std::string> origin_of(const asgi::Scope& scope) {
   if (headers == nullptr) return std::nullopt;
   std::optional<std::string> origin;
   for (const auto& pair : headers->as_list()) {
-    if (pair[0].as_bytes().data == "origin") origin = pair[1].as_bytes().data;  // last one wins
+    if (pair[0].as_bytes() == "origin") origin = pair[1].as_bytes();  // last one wins
   }
   return origin;
 }

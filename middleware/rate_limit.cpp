@@ -85,11 +85,11 @@ class LimitInstance final : public asgi::Instance, public asgi::Peer {
     decided_ = true;
     std::string content_type;
     for (const auto& pair : scope_["headers"].as_list()) {
-      if (pair[0].as_bytes().data == "content-type") content_type = pair[1].as_bytes().data;
+      if (pair[0].as_bytes() == "content-type") content_type = pair[1].as_bytes();
     }
     auto fields = auth::parse_body_fields(content_type, body_);
     if (fields && fields->contains("username")) {
-      username_ = "u:" + (*fields)["username"].as_string();
+      username_ = "u:" + std::string((*fields)["username"].as_string());
     }
     double now = limits_.owner->now();
     std::string address_key = "a:" + address_;

@@ -75,7 +75,7 @@ std::optional<std::string> header_of(const asgi::Scope& scope, std::string_view 
   const asgi::Value* headers = scope.find("headers");
   if (headers == nullptr || !headers->is_list()) return std::nullopt;
   for (const auto& pair : headers->as_list()) {
-    if (pair[0].as_bytes().data == name) return pair[1].as_bytes().data;
+    if (pair[0].as_bytes() == name) return std::string(pair[1].as_bytes());
   }
   return std::nullopt;
 }
@@ -83,7 +83,7 @@ std::optional<std::string> header_of(const asgi::Scope& scope, std::string_view 
 std::optional<std::string> query_param(const asgi::Scope& scope, std::string_view name) {
   const asgi::Value* query = scope.find("query_string");
   if (query == nullptr) return std::nullopt;
-  std::string_view rest = query->is_bytes() ? std::string_view(query->as_bytes().data)
+  std::string_view rest = query->is_bytes() ? std::string_view(query->as_bytes())
                           : query->is_string() ? std::string_view(query->as_string())
                                                : std::string_view();
   while (!rest.empty()) {
@@ -177,13 +177,13 @@ Task<std::optional<Denial>> TokenAuthMiddleware::resolve(asgi::Scope& scope,
       asgi::List& list = offered->as_list();
       for (std::size_t i = 0; i + 1 < list.size(); ++i) {
         if (!list[i].is_string() || list[i].as_string() != "bearer") continue;
-        std::string token = list[i + 1].is_string() ? list[i + 1].as_string() : std::string();
+        std::string token = list[i + 1].is_string() ? std::string(list[i + 1].as_string()) : std::string();
         list.erase(list.begin() + static_cast<long>(i) + 1);
         // The header copy in the scope loses the token as well: consumers log scopes. (Looked
         // up first: an inserting scope["headers"] would move `list` under the flat dict.)
         if (scope.contains("headers")) {
           for (auto& pair : scope["headers"].as_list()) {
-            if (pair[0].as_bytes().data == "sec-websocket-protocol") {
+            if (pair[0].as_bytes() == "sec-websocket-protocol") {
               pair[1] = asgi::Bytes{"bearer"};
             }
           }

@@ -59,13 +59,13 @@ HttpCommunicator::Response HttpCommunicator::get_response(std::chrono::milliseco
       response.status = static_cast<int>(event["status"].as_int());
       for (const auto& pair : event["headers"].as_list()) {
         auto text = [](const asgi::Value& v) {
-          return v.is_bytes() ? v.as_bytes().data : v.as_string();
+          return v.is_bytes() ? v.as_bytes() : v.as_string();
         };
         response.headers.emplace_back(text(pair[0]), text(pair[1]));
       }
     } else if (type == "http.response.body") {
       if (const asgi::Value* body = event.find("body"); body && body->is_bytes()) {
-        response.body += body->as_bytes().data;
+        response.body += body->as_bytes();
       }
       const asgi::Value* more = event.find("more_body");
       if (!(more && more->is_bool() && more->as_bool())) break;

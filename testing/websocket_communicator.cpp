@@ -51,7 +51,7 @@ std::pair<bool, std::optional<std::string>> WebsocketCommunicator::connect(
   std::string_view type = response.get_string("type");
   if (type == "websocket.accept") {
     const asgi::Value* sub = response.find("subprotocol");
-    if (sub && sub->is_string()) return {true, sub->as_string()};
+    if (sub && sub->is_string()) return {true, std::string(sub->as_string())};
     return {true, std::nullopt};
   }
   if (type == "websocket.close") {
@@ -95,9 +95,9 @@ WebsocketCommunicator::Frame WebsocketCommunicator::receive_frame_from(
     throw std::runtime_error("expected websocket.send, got " + response.repr());
   }
   if (const asgi::Value* text = response.find("text"); text && text->is_string()) {
-    return Frame{text->as_string(), false};
+    return Frame{std::string(text->as_string()), false};
   }
-  return Frame{response["bytes"].as_bytes().data, true};
+  return Frame{std::string(response["bytes"].as_bytes()), true};
 }
 
 std::string WebsocketCommunicator::receive_from(std::chrono::milliseconds timeout) {

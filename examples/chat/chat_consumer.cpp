@@ -56,8 +56,8 @@ std::string username_from_scope(const asgi::Scope& scope) {
   if (const asgi::Value* user = scope.find("user")) {
     if (auto account = user->as<auth::User>()) {
       if (account->is_authenticated() && !account->username.empty()) return account->username;
-    } else if (user->is_string() && !user->as_string().empty()) {
-      return user->as_string();
+    } else if (user->is_string() && !std::string(user->as_string()).empty()) {
+      return std::string(user->as_string());
     } else if (user->is_dict() && !user->get_string("username").empty()) {
       return std::string(user->get_string("username"));
     }

@@ -74,22 +74,22 @@ std::vector<Route> build_routes(const Value& entries, Reached& reached) {
     if (const Value* nested = e.find("router")) {
       app = std::make_shared<URLRouter>(build_routes(*nested, reached));
     } else {
-      app = std::make_shared<Leaf>(e["target"].as_string(), reached);
+      app = std::make_shared<Leaf>(std::string(e["target"].as_string()), reached);
     }
     Dict defaults;
     if (const Value* d = e.find("defaults"); d && d->is_dict()) defaults = d->as_dict();
     std::string name(e.get_string("name"));
     if (e["kind"].as_string() == "path") {
-      routes.push_back(path(e["pattern"].as_string(), app, name, defaults));
+      routes.push_back(path(std::string(e["pattern"].as_string()), app, name, defaults));
     } else {
-      routes.push_back(re_path(e["pattern"].as_string(), app, name, defaults));
+      routes.push_back(re_path(std::string(e["pattern"].as_string()), app, name, defaults));
     }
   }
   return routes;
 }
 
 std::string describe_case(const Value& c) {
-  std::string out = c["table"].as_string() + " " + Value(c["path"]).repr();
+  std::string out = std::string(c["table"].as_string()) + " " + Value(c["path"]).repr();
   if (const Value* root = c.find("root_path")) out += " root_path=" + root->repr();
   return out;
 }
@@ -109,7 +109,7 @@ TEST(URLRouterReference, AgreesWithChannelsOnEveryCase) {
   for (const Value& c : doc["cases"].as_list()) {
     SCOPED_TRACE(describe_case(c));
     Reached reached;
-    URLRouter router(build_routes(doc["tables"][c["table"].as_string()], reached));
+    URLRouter router(build_routes(doc["tables"][std::string(c["table"].as_string())], reached));
     Scope scope{{"type", c["type"]}, {"path", c["path"]}};
     if (const Value* root = c.find("root_path")) scope["root_path"] = *root;
 

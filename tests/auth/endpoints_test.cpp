@@ -107,11 +107,11 @@ TEST_F(Endpoints, FormBodyIsAccepted) {
 
 TEST_F(Endpoints, RefreshRotatesAndReuseRevokesTheFamily) {
   auto first = json(credentials(Endpoint::kToken, "alice", kPassword));
-  std::string r1 = first["refresh"].as_string();
+  std::string r1(first["refresh"].as_string());
   now += 1;
   auto second = post(Endpoint::kRefresh, asgi::Value{{"refresh", r1}}.to_json());
   ASSERT_EQ(second.status, 200) << second.body;
-  std::string r2 = json(second)["refresh"].as_string();
+  std::string r2(json(second)["refresh"].as_string());
   EXPECT_NE(r1, r2);
   EXPECT_TRUE(verify_jwt(json(second)["access"].as_string(), config->signing_key(), now));
 
@@ -129,7 +129,7 @@ TEST_F(Endpoints, RefreshRotatesAndReuseRevokesTheFamily) {
 
 TEST_F(Endpoints, RefreshTokensAreStoredHashed) {
   auto pair = json(credentials(Endpoint::kToken, "alice", kPassword));
-  std::string refresh = pair["refresh"].as_string();
+  std::string refresh(pair["refresh"].as_string());
   EXPECT_FALSE(config->refresh_tokens->family_of(refresh).empty());
   // The store is keyed by SHA-256: the token text itself is not what it holds.
   EXPECT_EQ(hash_refresh_token(refresh).size(), 64u);
@@ -138,7 +138,7 @@ TEST_F(Endpoints, RefreshTokensAreStoredHashed) {
 
 TEST_F(Endpoints, ExpiredOrTamperedRefreshIsRefused) {
   auto pair = json(credentials(Endpoint::kToken, "alice", kPassword));
-  std::string refresh = pair["refresh"].as_string();
+  std::string refresh(pair["refresh"].as_string());
   std::string tampered = refresh;
   tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
   EXPECT_EQ(post(Endpoint::kRefresh, asgi::Value{{"refresh", tampered}}.to_json()).status, 401);
@@ -167,7 +167,7 @@ TEST_F(Endpoints, GetLoginHandsOutTheCsrfCookie) {
   HttpCommunicator comm(auth_endpoint(Endpoint::kLogin, config), "GET", "/auth/login");
   auto r = comm.get_response();
   ASSERT_EQ(r.status, 200);
-  std::string token = json(r)["csrftoken"].as_string();
+  std::string token(json(r)["csrftoken"].as_string());
   EXPECT_EQ(token.size(), 32u);
   EXPECT_EQ(r.header("set-cookie").rfind("csrftoken=" + token + ";", 0), 0u);
 }
@@ -213,9 +213,9 @@ TEST_F(Endpoints, TicketNeedsAuthenticationAndIsSingleUse) {
   EXPECT_EQ(post(Endpoint::kTicket, "{}").status, 403);  // no bearer: a cookie request, no CSRF
   auto pair = json(credentials(Endpoint::kToken, "alice", kPassword));
   auto r = post(Endpoint::kTicket, "{}",
-                {{"authorization", "Bearer " + pair["access"].as_string()}});
+                {{"authorization", "Bearer " + std::string(pair["access"].as_string())}});
   ASSERT_EQ(r.status, 200) << r.body;
-  std::string ticket = json(r)["ticket"].as_string();
+  std::string ticket(json(r)["ticket"].as_string());
   EXPECT_EQ(json(r)["expires_in"].as_int(), 10);
   EXPECT_EQ(config->tickets->redeem(ticket, now), alice->id);
   EXPECT_FALSE(config->tickets->redeem(ticket, now).has_value());
@@ -226,9 +226,9 @@ TEST_F(Endpoints, TicketNeedsAuthenticationAndIsSingleUse) {
 TEST_F(Endpoints, LogoutWithBearerRevokesTokensEverywhere) {
   auto pair = json(credentials(Endpoint::kToken, "alice", kPassword));
   now += 2;
-  auto r = post(Endpoint::kLogout, "{}", {{"authorization", "Bearer " + pair["access"].as_string()}});
+  auto r = post(Endpoint::kLogout, "{}", {{"authorization", "Bearer " + std::string(pair["access"].as_string())}});
   ASSERT_EQ(r.status, 200) << r.body;
-  auto access = verify_jwt(pair["access"].as_string(), config->signing_key(), now);
+  auto access = verify_jwt(std::string(pair["access"].as_string()), config->signing_key(), now);
   ASSERT_TRUE(access);  // still a valid JWT ...
   EXPECT_FALSE(config->revoked->token_valid(alice->id, static_cast<double>(access.claims->iat)));
   EXPECT_EQ(post(Endpoint::kRefresh, asgi::Value{{"refresh", pair["refresh"]}}.to_json()).status,
@@ -239,7 +239,7 @@ TEST_F(Endpoints, LoginRightAfterALogoutGetsATokenThatWorks) {
   // Real time here: the endpoint waits out the logout's second on the loop's clock.
   config->clock = [] { return unix_now(); };
   auto first = json(credentials(Endpoint::kToken, "alice", kPassword));
-  auto out = post(Endpoint::kLogout, "{}", {{"authorization", "Bearer " + first["access"].as_string()}});
+  auto out = post(Endpoint::kLogout, "{}", {{"authorization", "Bearer " + std::string(first["access"].as_string())}});
   ASSERT_EQ(out.status, 200) << out.body;
   auto again = json(credentials(Endpoint::kToken, "alice", kPassword));
   auto access = verify_jwt(again["access"].as_string(), config->signing_key(), unix_now());

@@ -50,7 +50,7 @@ TEST_F(RedisOutageTest, OperationsFailFastWhileRedisIsDownAndWorkAfterItReturns)
   std::string ch = layer.new_channel();
   std::vector<std::string> seen;
   auto registration =
-      layer.listen(ch, [&](const asgi::Value& m) { seen.push_back(m["type"].as_string()); });
+      layer.listen(ch, [&](const asgi::Value& m) { seen.push_back(std::string(m["type"].as_string())); });
   run(loop_, layer.send(ch, {{"type", "before"}}));
   ASSERT_TRUE(run_until(loop_, [&] { return seen.size() == 1; }));
 

@@ -141,7 +141,7 @@ TEST(RedisWire, EncodesEveryMsgpackVectorEntryByteForByte) {
     std::vector<std::string> laurel_order;
     asgi::Value message = to_value(entry["message"]);
     for (const auto& [k, _] : message.as_dict()) {
-      if (k != "type" && k != "__asgi_channel__") laurel_order.push_back(k);
+      if (k != "type" && k != "__asgi_channel__") laurel_order.push_back(k.str());
     }
     laurel_order.insert(laurel_order.begin(), "type");
     if (entry["message"].contains("__asgi_channel__")) laurel_order.push_back("__asgi_channel__");

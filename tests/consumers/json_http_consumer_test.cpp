@@ -95,7 +95,7 @@ TEST_F(HttpConsumerTest, StreamsChunksWithSendHeadersAndSendBody) {
   HttpCommunicator comm(as_asgi<Streamer>(), "GET", "/events/");
   EXPECT_EQ(comm.receive_output()["type"], Value("http.response.start"));
   Value first = comm.receive_output();
-  EXPECT_EQ(first["body"].as_bytes().data, "chunk0\n");
+  EXPECT_EQ(first["body"].as_bytes(), "chunk0\n");
   EXPECT_EQ(first["more_body"], Value(true));
   auto rest = comm.get_response();
   EXPECT_EQ(rest.body, "chunk1\nchunk2\n");

@@ -52,12 +52,12 @@ class LifecycleConsumer : public WebsocketConsumer {
     co_return;
   }
   Task<void> test_message(const Value& event) {
-    probe_->log.push_back("message:" + event["text"].as_string());
-    send(event["text"].as_string());
+    probe_->log.push_back("message:" + std::string(event["text"].as_string()));
+    send(std::string(event["text"].as_string()));
     co_return;
   }
   Task<void> slow_message(const Value& event) {
-    std::string text = event["text"].as_string();  // copied before the first suspension
+    std::string text(std::string(event["text"].as_string()));  // copied before the first suspension
     co_await sleep_for(loop(), 10ms);
     probe_->log.push_back("slow message:" + text);
   }

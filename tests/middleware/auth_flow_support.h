@@ -85,7 +85,7 @@ class WhoAmIConsumer : public consumers::WebsocketConsumer {
 // The header of a recorded denial ({"type": "websocket.http.response.start", "headers": ...}).
 inline std::string header_in(const asgi::Value& response, std::string_view name) {
   for (const auto& pair : response["headers"].as_list()) {
-    if (pair[0].as_bytes().data == name) return pair[1].as_bytes().data;
+    if (pair[0].as_bytes() == name) return std::string(pair[1].as_bytes());
   }
   return {};
 }

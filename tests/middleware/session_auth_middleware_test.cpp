@@ -21,7 +21,7 @@ class SessionAuth : public ::testing::Test {
     WebsocketCommunicator comm(app, "/ws/", {{"cookie", cookie}});
     EXPECT_TRUE(comm.connect().first);
     comm.send_to("x");
-    std::string user = comm.receive_json_from()["user"].as_string();
+    std::string user(comm.receive_json_from()["user"].as_string());
     comm.disconnect();
     return user;
   }

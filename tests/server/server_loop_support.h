@@ -78,7 +78,7 @@ class EchoInstance : public asgi::Instance {
   }
 
   void receive(const asgi::ReceiveEvent& event) override {
-    std::string path = scope_["path"].as_string();
+    std::string path(scope_["path"].as_string());
     if (auto* r = std::get_if<asgi::HttpRequest>(&event)) {
       body_.append(r->body);
       if (r->more_body) return;
@@ -103,15 +103,15 @@ class EchoInstance : public asgi::Instance {
       if (path == "/addresses") {
         // The two ends as the scope reports them: "client-host:port server-host:port".
         auto end = [](const asgi::Value& v) {
-          return v.as_list()[0].as_string() + ":" + std::to_string(v.as_list()[1].as_int());
+          return std::string(v.as_list()[0].as_string()) + ":" + std::to_string(v.as_list()[1].as_int());
         };
         std::string out = end(scope_["client"]) + " " + end(scope_["server"]);
         peer_.send(asgi::HttpResponseStart{200, {{"Content-Type", "text/plain"}}});
         peer_.send(asgi::HttpResponseBody{out, false});
         return;
       }
-      std::string out = scope_["method"].as_string() + " " + path + " " +
-                        scope_["query_string"].as_bytes().data + " " + body_;
+      std::string out = std::string(scope_["method"].as_string()) + " " + path + " " +
+                        std::string(scope_["query_string"].as_bytes()) + " " + body_;
       peer_.send(asgi::HttpResponseStart{200, {{"Content-Type", "text/plain"}}});
       peer_.send(asgi::HttpResponseBody{out, false});
     } else if (std::holds_alternative<asgi::HttpDisconnect>(event)) {

@@ -30,11 +30,11 @@ class SchemeInstance : public asgi::Instance {
  public:
   SchemeInstance(asgi::Scope scope, asgi::Peer& peer) : scope_(std::move(scope)), peer_(peer) {}
   void receive(const asgi::ReceiveEvent& event) override {
-    std::string scheme = scope_["scheme"].as_string();
+    std::string scheme(scope_["scheme"].as_string());
     if (auto* r = std::get_if<asgi::HttpRequest>(&event)) {
       if (r->more_body) return;
-      if (scope_["path"].as_string() == "/hang") return;  // never answers
-      std::string body = scheme + " " + scope_["path"].as_string();
+      if (std::string(scope_["path"].as_string()) == "/hang") return;  // never answers
+      std::string body(scheme + " " + std::string(scope_["path"].as_string()));
       peer_.send(asgi::HttpResponseStart{200, {{"content-type", "text/plain"}}});
       peer_.send(asgi::HttpResponseBody{body, false});
     } else if (std::holds_alternative<asgi::WebsocketConnect>(event)) {

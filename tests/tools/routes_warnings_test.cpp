@@ -163,7 +163,7 @@ TEST(RouteWarnings, TextAndJsonNameEachKind) {
   EXPECT_NE(text.find("duplicate-name [websocket]"), std::string::npos) << text;
   asgi::Value json = asgi::Value::from_json(warnings_json(warnings).to_json());
   std::vector<std::string> kinds;
-  for (const auto& w : json.as_list()) kinds.push_back(w["kind"].as_string());
+  for (const auto& w : json.as_list()) kinds.push_back(std::string(w["kind"].as_string()));
   EXPECT_EQ(kinds, (std::vector<std::string>{"shadowed", "unanchored", "unanchored",
                                               "duplicate-name"}));
   EXPECT_EQ(json[0]["other"]["target"].as_string(), "A");

@@ -34,7 +34,7 @@ Value jsonable(const Value& v) {
   if (v.is_bytes()) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
-    for (unsigned char c : v.as_bytes().data) {
+    for (unsigned char c : v.as_bytes()) {
       hex += kHex[c >> 4];
       hex += kHex[c & 15];
     }
@@ -56,10 +56,10 @@ Value jsonable(const Value& v) {
 // The inverse, so a command-line message can carry bytes too.
 Value from_jsonable(const Value& v) {
   if (v.is_dict() && v.size() == 1 && v.contains("$bytes_hex")) {
-    const std::string& hex = v["$bytes_hex"].as_string();
+    std::string_view hex = v["$bytes_hex"].as_string();
     std::string bytes;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-      bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+      bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
     }
     return laurel::asgi::Bytes{bytes};
   }
