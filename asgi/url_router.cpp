@@ -79,6 +79,18 @@ Scope URLRouter::narrowed_scope(const Scope& scope, const Route& route,
     if (const Value* a = outer->find("args"); a && a->is_list()) outer_args = &a->as_list();
     if (const Value* k = outer->find("kwargs"); k && k->is_dict()) outer_kwargs = &k->as_dict();
   }
+  Dict inner = scope.as_dict();
+  inner.reserve(inner.size() + !inner.contains("path_remaining") + !inner.contains("url_route"));
+  inner.insert_or_assign("path_remaining", Value(path.substr(match.end)));
+  bool no_arguments = (outer_args == nullptr || outer_args->empty()) &&
+                      (outer_kwargs == nullptr || outer_kwargs->empty()) &&
+                      match.args.size() == 0 && match.kwargs.size() == 0 && route.defaults.empty();
+  if (no_arguments) {
+    // Most routes capture nothing: their connections share one empty url_route.
+    static const Value empty = Value::shared({{"args", Value::list()}, {"kwargs", Value::dict()}});
+    inner.insert_or_assign("url_route", empty);
+    return Value(std::move(inner));
+  }
   // Every connection keeps its url_route: sized exactly, no growth slack.
   List args;
   args.reserve((outer_args ? outer_args->size() : 0) + match.args.size());
@@ -97,10 +109,6 @@ Scope URLRouter::narrowed_scope(const Scope& scope, const Route& route,
   url_route.reserve(2);
   url_route.emplace("args", std::move(args));
   url_route.emplace("kwargs", std::move(kwargs));
-
-  Dict inner = scope.as_dict();
-  inner.reserve(inner.size() + !inner.contains("path_remaining") + !inner.contains("url_route"));
-  inner.insert_or_assign("path_remaining", Value(path.substr(match.end)));
   inner.insert_or_assign("url_route", Value(std::move(url_route)));
   return Value(std::move(inner));
 }

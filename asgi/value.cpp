@@ -63,8 +63,13 @@ Value::Value(const Value& other) {
   switch (other.tag_) {
     case Tag::kString:
     case Tag::kBytes:
-      set_text(other.tag_, other.text());
-      return;
+      if (other.text_size_ != kTextLiteral) {
+        set_text(other.tag_, other.text());
+        return;
+      }
+      text_size_ = kTextLiteral;
+      std::memcpy(raw_, other.raw_, sizeof raw_);
+      break;
     case Tag::kList:
       ::new (static_cast<void*>(raw_)) List(*other.payload<List>());
       break;
@@ -134,6 +139,21 @@ Value Value::shared(Value v) {
   auto* block = new Shared{std::move(v)};
   Value out;
   out.set_scalar(Tag::kShared, block);
+  return out;
+}
+
+Value Value::literal_bytes(std::string_view immortal) noexcept {
+  Value out;
+  if (immortal.size() <= kInlineText) {
+    out.set_text(Tag::kBytes, immortal);  // inline anyway
+    return out;
+  }
+  const char* p = immortal.data();
+  auto n = static_cast<std::uint32_t>(immortal.size());
+  std::memcpy(out.raw_, &p, sizeof p);
+  std::memcpy(out.raw_ + sizeof p, &n, sizeof n);
+  out.text_size_ = kTextLiteral;
+  out.tag_ = Tag::kBytes;
   return out;
 }
 

@@ -100,6 +100,9 @@ class Value {
   // asgi version dict, a listener's address). Reading sees through it; the first write to a
   // copy gives that copy its own duplicate, so the shared one never changes.
   static Value shared(Value v);
+  // Bytes that live as long as the program (a string literal), kept by pointer instead of
+  // copied: for the long header names nearly every request repeats.
+  static Value literal_bytes(std::string_view immortal) noexcept;
 
   Kind kind() const {
     return tag_ == Tag::kShared ? shared_target().kind() : static_cast<Kind>(tag_);
@@ -167,6 +170,7 @@ class Value {
   struct Shared;
   static constexpr std::size_t kInlineText = 14;
   static constexpr std::uint8_t kTextOnHeap = 0xFF;
+  static constexpr std::uint8_t kTextLiteral = 0xFE;  // not owned: never freed, copied by pointer
 
   Value(std::int64_t i, Tag tag) noexcept { set_scalar(tag, i); }
   template <class T>
@@ -187,7 +191,7 @@ class Value {
 
   void set_text(Tag tag, std::string_view text);
   std::string_view text() const noexcept {
-    if (text_size_ != kTextOnHeap) return {reinterpret_cast<const char*>(raw_), text_size_};
+    if (text_size_ <= kInlineText) return {reinterpret_cast<const char*>(raw_), text_size_};
     return {scalar<const char*>(), heap_text_size()};
   }
   std::uint32_t heap_text_size() const noexcept {
@@ -201,7 +205,7 @@ class Value {
   void destroy() noexcept;
 
   alignas(8) unsigned char raw_[kInlineText];
-  std::uint8_t text_size_ = 0;  // inline text: its length; kTextOnHeap: pointer and length in raw_
+  std::uint8_t text_size_ = 0;  // inline text: its length; else pointer and length in raw_
   Tag tag_;
 };
 

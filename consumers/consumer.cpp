@@ -121,9 +121,9 @@ std::string short_type_name(const char* mangled) {
 const std::string& Consumer::channel_name() const {
   static const std::string kNone;
   if (!layer_) return kNone;
-  if (!channel_) {
+  if (!channel_ || channel_->name.empty()) {
     std::string name = layer_->new_channel();  // made first: if it throws, the next call retries
-    channel_ = std::make_unique<Channel>();
+    if (!channel_) channel_ = std::make_unique<Channel>();
     channel_->name = std::move(name);
     // Once the connection has gone (or the consumer finished) nothing would be delivered, so
     // the name is not registered; before that it is, so what is sent to it arrives.
@@ -159,7 +159,8 @@ void Consumer::start(asgi::Scope scope, asgi::Peer& peer) {
   // own channel name, like every consumer's, waits for channel_name().
   if (scope_.get_string("type") == "channel") {
     if (std::string_view named = scope_.get_string("channel"); !named.empty()) {
-      listening_named_ = layer_->listen(
+      channel_ = std::make_unique<Channel>();
+      channel_->named = layer_->listen(
           std::string(named), [this](const Value& message) { on_layer_message(message); });
     }
   }
@@ -219,14 +220,18 @@ void Consumer::on_layer_message(const Value& message) {
 void Consumer::detach() {
   on_detached();
   peer_ = nullptr;
-  if (channel_) channel_->listening.reset();
-  listening_named_.reset();
+  if (channel_) {
+    channel_->listening.reset();
+    channel_->named.reset();
+  }
 }
 
 void Consumer::finish() {
   finished_ = true;
-  if (channel_) channel_->listening.reset();
-  listening_named_.reset();
+  if (channel_) {
+    channel_->listening.reset();
+    channel_->named.reset();
+  }
 }
 
 Task<void> Consumer::dispatch(const Value& message) {

@@ -123,9 +123,11 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
     asgi::Value message;
   };
   // The consumer's own channel, made by the first channel_name() call; most sockets never ask.
+  // Made on first use: most sockets never ask for a channel name.
   struct Channel {
-    std::string name;
+    std::string name;  // empty until channel_name() is asked
     channel_layer::ListeningPtr listening;
+    channel_layer::ListeningPtr named;  // a background worker's scope["channel"]
   };
   using Handler = std::function<Task<void>(const asgi::Value&)>;
 
@@ -143,7 +145,6 @@ class Consumer : public std::enable_shared_from_this<Consumer> {
   channel_layer::ChannelLayerPtr layer_;
   // Filled in by the first channel_name() call, which is logically const.
   mutable std::unique_ptr<Channel> channel_;
-  channel_layer::ListeningPtr listening_named_;  // scope["channel"] for background workers
   // A handful per consumer class, searched in order; made by the first handle() call (an echo
   // consumer registers none).
   std::unique_ptr<std::vector<std::pair<std::string, Handler>>> handlers_;

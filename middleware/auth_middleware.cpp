@@ -20,7 +20,10 @@ Task<std::optional<Denial>> AuthMiddleware::resolve(asgi::Scope& scope,
         "Cannot find session in scope. You should wrap your consumer in SessionMiddleware "
         "(AuthMiddleware must be inside SessionMiddleware; use AuthMiddlewareStack)");
   }
-  scope["user"] = asgi::ObjectPtr(std::const_pointer_cast<auth::User>(auth::anonymous_user()));
+  // One shared value for every anonymous socket: no per-connection copy of the pointer.
+  static const asgi::Value anonymous = asgi::Value::shared(
+      asgi::ObjectPtr(std::const_pointer_cast<auth::User>(auth::anonymous_user())));
+  scope["user"] = anonymous;
   // Read through a const reference: looking the user up does not modify the session.
   const auth::SessionData& data = std::as_const(*session).data();
   auto user_id = auth::session_user_id(data);

@@ -104,10 +104,6 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
     if (uv_tcp_getpeername(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
       keep_address(addr, conn->client_addr_);
     }
-    len = sizeof addr;
-    if (uv_tcp_getsockname(&conn->h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      keep_address(addr, conn->server_addr_);
-    }
   }
   conn->session_ = std::make_unique<HttpSession>(*conn);
   conn->session_->on_start();
@@ -118,7 +114,17 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
 ConnectionInfo Connection::info() const {
   ConnectionInfo info;
   format_address(client_addr_, info.client_host, info.client_port);
-  format_address(server_addr_, info.server_host, info.server_port);
+  if (!is_unix_) {
+    // Asked for when a request needs it, not kept: one syscall per request costs less than
+    // twenty bytes on every idle connection.
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    Address server;
+    if (uv_tcp_getsockname(&h_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      keep_address(addr, server);
+      format_address(server, info.server_host, info.server_port);
+    }
+  }
   info.tls = tls_ != nullptr;
   return info;
 }

@@ -83,7 +83,6 @@ class Connection : private TimerHeap::Entry {
   Connection* sched_prev_ = nullptr;
   Connection* all_next_ = nullptr;
   Connection* all_prev_ = nullptr;
-  bool scheduled_ = false;
 
   // Called by the worker once per iteration for scheduled connections.
   void tick();
@@ -127,8 +126,6 @@ class Connection : private TimerHeap::Entry {
     std::uint16_t port = 0;
     std::uint8_t family = 0;  // AF_INET, AF_INET6; 0 for none (a unix socket)
   };
-  Address client_addr_;
-  Address server_addr_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Session> next_session_;
   std::string out_;         // not yet handed to the kernel; no heap buffer when idle
@@ -142,6 +139,8 @@ class Connection : private TimerHeap::Entry {
   };
   std::unique_ptr<Tls> tls_;
   WriteOp* inflight_ = nullptr;
+  // The address and the flags share the tail of the object: no padding on every connection.
+  Address client_addr_;
   bool is_unix_;
   bool read_paused_ = false;
   bool reading_ = false;
@@ -151,6 +150,9 @@ class Connection : private TimerHeap::Entry {
   bool linger_ = true;  // write side shut down, lingering for the peer's EOF
   bool metrics_only_ = false;
   bool tls_closed_ = false;  // close_notify queued
+
+ public:
+  bool scheduled_ = false;  // on the worker's scheduled list (above)
 };
 
 }  // namespace laurel::server

@@ -81,6 +81,48 @@ Value address(const std::string& host, int port) {
   return Value(List{Value(host), Value(port)});
 }
 
+// The parts of a scope that repeat from one connection to the next are shared, not copied:
+// every idle WebSocket keeps its scope (Value::shared). Built once per process...
+const Value& asgi_versions(std::string_view spec_version) {
+  static const Value http = Value::shared({{"version", Value("3.0")}, {"spec_version", Value("2.3")}});
+  static const Value websocket =
+      Value::shared({{"version", Value("3.0")}, {"spec_version", Value("2.4")}});
+  return spec_version == "2.3" ? http : websocket;
+}
+
+// ...or once per worker thread for the listening address, which all its connections on one
+// listener have in common.
+Value server_address(const std::string& host, int port) {
+  struct Last {
+    std::string host;
+    int port = -1;
+    Value value;
+  };
+  thread_local Last last;
+  if (host.empty()) return Value();
+  if (last.port != port || last.host != host) last = {host, port, Value::shared(address(host, port))};
+  return last.value;
+}
+
+// Header names too long for a Value to keep inline that browsers and WebSocket clients send on
+// nearly every request: kept as pointers to these literals, not as a heap copy per connection.
+constexpr std::string_view kLongHeaderNames[] = {
+    "sec-websocket-key",     "sec-websocket-version",     "sec-websocket-extensions",
+    "sec-websocket-protocol", "accept-encoding",          "accept-language",
+    "x-forwarded-for",       "x-forwarded-proto",         "x-forwarded-host",
+    "x-forwarded-port",      "upgrade-insecure-requests", "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",    "if-modified-since",         "content-encoding",
+};
+
+Value header_name(std::string&& name) {
+  if (name.size() > 14) {
+    for (std::string_view known : kLongHeaderNames) {
+      if (known == name) return Value::literal_bytes(known);
+    }
+  }
+  return Value(Bytes{std::move(name)});
+}
+
 // The keys every scope has; `extra` is how many the protocol adds, so the dict is reserved exactly
 // (an idle WebSocket keeps its scope, and with it any capacity slack).
 constexpr std::size_t kCommonScopeKeys = 11;
@@ -93,7 +135,7 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   List headers;
   headers.reserve(head.headers.size());
   for (auto& [name, value] : head.headers) {
-    headers.push_back(Value(List{Value(Bytes{std::move(name)}), Value(Bytes{std::move(value)})}));
+    headers.push_back(Value(List{header_name(std::move(name)), Value(Bytes{std::move(value)})}));
   }
   // Release the capacity too, not just the elements: the head may outlive the request (an
   // upgraded connection keeps its parser), and every idle WebSocket would carry it.
@@ -103,7 +145,7 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   Dict scope;
   scope.reserve(kCommonScopeKeys + extra);
   scope.emplace("type", Value(type));
-  scope.emplace("asgi", Value{{"version", Value("3.0")}, {"spec_version", Value(spec_version)}});
+  scope.emplace("asgi", asgi_versions(spec_version));
   scope.emplace("http_version", Value(std::move(http_version)));
   scope.emplace("scheme", Value(scheme));
   scope.emplace("path", Value(percent_decode_path(raw_path)));
@@ -112,7 +154,7 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   scope.emplace("root_path", Value(root_path));
   scope.emplace("headers", Value(std::move(headers)));
   scope.emplace("client", client.host.empty() ? Value() : address(client.host, client.port));
-  scope.emplace("server", address(conn.server_host, conn.server_port));
+  scope.emplace("server", server_address(conn.server_host, conn.server_port));
   return scope;
 }
 
@@ -234,7 +276,8 @@ asgi::Value build_websocket_scope(RequestHead& head, const ConnectionInfo& conn,
   for (const auto& p : subprotocols) protocols.push_back(Value(p));
   scope.emplace("subprotocols", Value(std::move(protocols)));
   // ASGI denial-response extension: the application may answer the handshake with HTTP.
-  scope.emplace("extensions", Value{{"websocket.http.response", Value::dict()}});
+  static const Value extensions = Value::shared({{"websocket.http.response", Value::dict()}});
+  scope.emplace("extensions", extensions);
   return Value(std::move(scope));
 }
 

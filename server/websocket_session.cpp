@@ -33,7 +33,7 @@ WebsocketSession::WebsocketSession(Connection& conn, RequestHead& head, Handshak
   const ConnectionInfo info = conn.info();
   handshake_->scope = build_websocket_scope(head, info, client, conn.ctx().config.root_path,
                                             check.subprotocols);
-  if (const asgi::Value* p = handshake_->scope.find("path")) path_ = p->as_string();
+  if (const asgi::Value* p = handshake_->scope.find("path")) path_ = *p;
   if (client.host != info.client_host || client.port != info.client_port) {
     proxied_client_ = std::make_unique<std::string>(format_client(client.host, client.port));
   }
@@ -65,7 +65,7 @@ void WebsocketSession::on_start() {
     instance_.reset(conn_.ctx().app.start(std::move(handshake_->scope), *this));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "laurel: application failed to start for websocket %s: %s\n",
-                 path_.c_str(), e.what());
+                 path().c_str(), e.what());
   }
   dispatching_ = false;
   if (handshake_) handshake_->scope = asgi::Value();
@@ -85,7 +85,7 @@ void WebsocketSession::deliver(const asgi::ReceiveEvent& event) {
     instance_.receive(event);
   } catch (const std::exception& e) {
     dispatching_ = false;
-    std::fprintf(stderr, "laurel: application error on websocket %s: %s\n", path_.c_str(),
+    std::fprintf(stderr, "laurel: application error on websocket %s: %s\n", path().c_str(),
                  e.what());
     if (final_event) return;
     if (state_ == State::kConnecting) {
@@ -129,7 +129,7 @@ asgi::SendStatus WebsocketSession::accept(const asgi::WebsocketAccept& accept) {
         std::fprintf(stderr,
                      "laurel: websocket %s accepted with a subprotocol the client did not offer; "
                      "not sent\n",
-                     path_.c_str());
+                     path().c_str());
       }
     }
   }
@@ -169,7 +169,7 @@ asgi::SendStatus WebsocketSession::send_message(const asgi::WebsocketSend& send)
     // ping timeout (not the usual closing-handshake wait) to read its way to that frame.
     conn_.discard_unsent();
     start_closing(kClosePolicyViolation, "client too slow to read");
-    close_deadline_ = conn_.ctx().loop.now() + std::max(kCloseHandshakeTimeout, config.ping_timeout);
+    reply_deadline_ = conn_.ctx().loop.now() + std::max(kCloseHandshakeTimeout, config.ping_timeout);
     arm_timer();
     return asgi::SendStatus::kDropped;
   }
@@ -208,7 +208,7 @@ void WebsocketSession::start_closing(int code, std::string_view reason) {
   codec_.append_close(conn_.out(), code, reason);
   ServerMetrics::get().count_close_sent(code);
   state_ = State::kClosing;
-  close_deadline_ = conn_.ctx().loop.now() + kCloseHandshakeTimeout;
+  reply_deadline_ = conn_.ctx().loop.now() + kCloseHandshakeTimeout;
   arm_timer();
   conn_.schedule();
   if (paused_for_backpressure_) {
@@ -335,12 +335,12 @@ void WebsocketSession::arm_timer() {
   if (state_ == State::kOpen) {
     if (config.websocket_timeout.count() > 0) next = std::min(next, expires_);
     if (awaiting_pong_) {
-      next = std::min(next, pong_deadline_);
+      next = std::min(next, reply_deadline_);
     } else if (config.ping_interval.count() > 0) {
       next = std::min(next, next_ping_);
     }
   } else if (state_ == State::kClosing) {
-    next = close_deadline_;
+    next = reply_deadline_;
   }
   if (next == none) {
     conn_.clear_timer();
@@ -357,7 +357,7 @@ void WebsocketSession::on_timer() {
     case State::kConnecting:
       if (config.verbosity >= 1) {
         std::fprintf(stderr, "laurel: websocket %s not accepted within %lld ms; refused\n",
-                     path_.c_str(),
+                     path().c_str(),
                      static_cast<long long>(config.websocket_connect_timeout.count()));
       }
       reject(403, "Forbidden");
@@ -376,7 +376,7 @@ void WebsocketSession::on_timer() {
     start_closing(kCloseNormal, "");  // maximum connection life reached
     return;
   }
-  if (awaiting_pong_ && now >= pong_deadline_) {
+  if (awaiting_pong_ && now >= reply_deadline_) {
     conn_.close();  // the peer is gone without a word: reported as 1006
     return;
   }
@@ -384,7 +384,7 @@ void WebsocketSession::on_timer() {
     WebsocketCodec::append_ping(conn_.out(), {});
     conn_.schedule();
     awaiting_pong_ = config.ping_timeout.count() > 0;
-    pong_deadline_ = now + config.ping_timeout;
+    reply_deadline_ = now + config.ping_timeout;
     next_ping_ = now + config.ping_interval;
   }
   arm_timer();
@@ -409,11 +409,11 @@ void WebsocketSession::log_event(std::string_view action) {
   AccessLog& log = conn_.ctx().log;
   if (!log.enabled()) return;
   if (proxied_client_) {
-    log.websocket(*proxied_client_, action, path_);
+    log.websocket(*proxied_client_, action, path());
     return;
   }
   ConnectionInfo info = conn_.info();
-  log.websocket(format_client(info.client_host, info.client_port), action, path_);
+  log.websocket(format_client(info.client_host, info.client_port), action, path());
 }
 
 void WebsocketSession::on_drained() {

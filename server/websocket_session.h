@@ -71,6 +71,7 @@ class WebsocketSession final : public Session,
   asgi::SendStatus deny_body(const asgi::WebsocketHttpResponseBody& body);
   void reject(int status, std::string_view message);
   void deliver(const asgi::ReceiveEvent& event);
+  std::string path() const { return path_.is_string() ? std::string(path_.as_string()) : ""; }
   void arm_timer();
   void start_closing(int code, std::string_view reason);
   void end_instance();
@@ -90,15 +91,15 @@ class WebsocketSession final : public Session,
   WebsocketCodec codec_;
   asgi::InstanceSlot instance_;
   std::unique_ptr<Handshake> handshake_;
-  std::string path_;                  // for the access log
+  asgi::Value path_;  // scope["path"], for logs: a Value keeps a short path inline
   // "host:port" for the access log when a trusted proxy named a client other than the peer;
   // otherwise the line takes it from the connection's address.
   std::unique_ptr<std::string> proxied_client_;
   std::unique_ptr<std::string> close_reason_;  // the peer's, once it closed with one
   asgi::Clock::time_point next_ping_{};
-  asgi::Clock::time_point pong_deadline_{};
+  // When the peer's answer is due: its pong while open, its close frame while closing.
+  asgi::Clock::time_point reply_deadline_{};
   asgi::Clock::time_point expires_{};
-  asgi::Clock::time_point close_deadline_{};
   // The small members share one 8-byte slot (the object then fits a smaller malloc chunk).
   int close_code_ = kCloseAbnormal;  // what websocket.disconnect will report
   State state_ = State::kConnecting;
