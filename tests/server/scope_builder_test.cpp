@@ -78,6 +78,34 @@ TEST(ScopeBuilder, BuildsAnAsgiHttpScope) {
   EXPECT_EQ(scope["server"], Value::list({Value("127.0.0.1"), Value(8000)}));
 }
 
+TEST(ScopeBuilder, ScopesShareTheirRepeatedPartsButAWriteStaysInItsOwnScope) {
+  // asgi, server and extensions are shared between connections (every idle socket keeps its
+  // scope); long well-known header names point at literals. None of it may leak between scopes.
+  ConnectionInfo conn = tcp_conn();
+  RequestHead h1 = head_for("/ws/", {{"sec-websocket-version", "13"}, {"x-long-custom-header", "a"}});
+  RequestHead h2 = head_for("/ws/", {{"sec-websocket-version", "13"}});
+  Value first = build_websocket_scope(h1, conn, apply_proxy_headers(conn, h1.headers, {}), "", {});
+  Value second = build_websocket_scope(h2, conn, apply_proxy_headers(conn, h2.headers, {}), "", {});
+  EXPECT_EQ(first["asgi"], second["asgi"]);
+  EXPECT_EQ(first["server"], second["server"]);
+  EXPECT_EQ(first["extensions"], Value({{"websocket.http.response", Value::dict()}}));
+  EXPECT_EQ(first["headers"][0][0], Value(Bytes{"sec-websocket-version"}));
+  EXPECT_EQ(first["headers"][1][0], Value(Bytes{"x-long-custom-header"}));
+
+  first["asgi"]["version"] = "changed";
+  first["server"].push_back(Value("extra"));
+  first["extensions"]["mine"] = true;
+  Value copied_name = first["headers"][0][0];
+  first = Value();  // the literal name outlives the scope it came in
+  EXPECT_EQ(copied_name, Value(Bytes{"sec-websocket-version"}));
+  EXPECT_EQ(second["asgi"]["version"], Value("3.0"));
+  EXPECT_EQ(second["server"], Value::list({Value("127.0.0.1"), Value(8000)}));
+  EXPECT_EQ(second["extensions"].size(), 1u);
+  Value third = build_websocket_scope(h2, conn, apply_proxy_headers(conn, h2.headers, {}), "", {});
+  EXPECT_EQ(third["asgi"]["version"], Value("3.0"));
+  EXPECT_EQ(third["extensions"].size(), 1u);
+}
+
 TEST(ScopeBuilder, HeaderNamesFromTheParserArriveLowerCased) {
   struct Keep : HttpParser::Handler {
     RequestHead head;
