@@ -1,15 +1,17 @@
 // asgi/dict_key.h
 #pragma once
 
-// The key of an asgi::Dict entry: immutable text in 16 bytes. Keys of up to 15 bytes (every
-// scope and message key laurel writes) live inline; longer ones take one exact heap block.
-// Half a std::string, because every idle WebSocket's scope keeps a couple of dozen of them.
+// The key of an asgi::Dict entry: immutable text in one 8-byte word. Keys of up to 7 bytes live
+// in the word itself; longer keys that ASGI and Channels use everywhere ("query_string",
+// "path_remaining", "__asgi_channel__", ...) point at one static copy; any other key owns an
+// exact heap block. Every idle WebSocket's scope keeps a couple of dozen keys, and every message
+// a few more: a dict entry is this word plus a 16-byte Value.
 
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <cstring>
 #include <ostream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,15 +20,12 @@ namespace laurel::asgi {
 
 class DictKey {
  public:
-  DictKey() noexcept { raw_[kInlineCapacity] = 0; }
-  DictKey(std::string_view text) { assign(text); }  // NOLINT: keys convert from text
+  DictKey() noexcept : word_(kInlineTag) {}
+  DictKey(std::string_view text);                                 // NOLINT: keys convert from text
   DictKey(const char* text) : DictKey(std::string_view(text)) {}  // NOLINT
   DictKey(const std::string& text) : DictKey(std::string_view(text)) {}  // NOLINT
-  DictKey(const DictKey& other) { assign(other.view()); }
-  DictKey(DictKey&& other) noexcept {
-    std::memcpy(raw_, other.raw_, sizeof raw_);
-    other.raw_[kInlineCapacity] = 0;
-  }
+  DictKey(const DictKey& other);
+  DictKey(DictKey&& other) noexcept : word_(std::exchange(other.word_, kInlineTag)) {}
   DictKey& operator=(const DictKey& other) {
     if (this != &other) DictKey(other).swap(*this);
     return *this;
@@ -36,19 +35,19 @@ class DictKey {
     return *this;
   }
   ~DictKey() {
-    if (on_heap()) delete[] heap_pointer();
+    if ((word_ & kTagMask) == kOwnedTag) ::operator delete(reinterpret_cast<void*>(word_));
   }
 
-  void swap(DictKey& other) noexcept {
-    char tmp[sizeof raw_];
-    std::memcpy(tmp, raw_, sizeof raw_);
-    std::memcpy(raw_, other.raw_, sizeof raw_);
-    std::memcpy(other.raw_, tmp, sizeof raw_);
-  }
+  void swap(DictKey& other) noexcept { std::swap(word_, other.word_); }
 
   std::string_view view() const noexcept {
-    if (on_heap()) return {heap_pointer(), heap_size()};
-    return {raw_, static_cast<unsigned char>(raw_[kInlineCapacity])};
+    if (word_ & kInlineTag) {
+      return {reinterpret_cast<const char*>(&word_) + 1, (word_ & 0xFF) >> 1};
+    }
+    const char* block = reinterpret_cast<const char*>(word_ & ~kTagMask);
+    std::uint32_t size;
+    std::memcpy(&size, block, sizeof size);
+    return {block + sizeof size, size};
   }
   operator std::string_view() const noexcept { return view(); }  // NOLINT: reads as text
   std::string str() const { return std::string(view()); }
@@ -56,7 +55,9 @@ class DictKey {
   std::size_t size() const noexcept { return view().size(); }
   bool empty() const noexcept { return size() == 0; }
 
-  friend bool operator==(const DictKey& a, const DictKey& b) noexcept { return a.view() == b.view(); }
+  friend bool operator==(const DictKey& a, const DictKey& b) noexcept {
+    return a.word_ == b.word_ || a.view() == b.view();
+  }
   friend bool operator==(const DictKey& a, std::string_view b) noexcept { return a.view() == b; }
   friend bool operator==(const DictKey& a, const char* b) noexcept { return a.view() == b; }
   friend bool operator==(const DictKey& a, const std::string& b) noexcept { return a.view() == b; }
@@ -75,39 +76,20 @@ class DictKey {
   }
 
  private:
-  static constexpr std::size_t kInlineCapacity = 15;
-  static constexpr char kOnHeap = static_cast<char>(0xFF);
+  // The low bits of the word say what it holds. Inline text: bit 0 set, the length times two
+  // in the low byte, the text in the seven bytes above it (the word's own bytes, in memory
+  // order, on a little-endian machine). Otherwise a pointer to a block (a 32-bit length, then
+  // the text): an owned one (bits 00; operator new aligns to 16) or a static one (bits 10).
+  static_assert(std::endian::native == std::endian::little, "inline keys assume little-endian");
+  static constexpr std::uintptr_t kInlineTag = 1;
+  static constexpr std::uintptr_t kStaticTag = 2;
+  static constexpr std::uintptr_t kOwnedTag = 0;
+  static constexpr std::uintptr_t kTagMask = 3;
+  static constexpr std::size_t kInlineCapacity = 7;
 
-  bool on_heap() const noexcept { return raw_[kInlineCapacity] == kOnHeap; }
-  const char* heap_pointer() const noexcept {
-    const char* p;
-    std::memcpy(&p, raw_, sizeof p);
-    return p;
-  }
-  std::uint32_t heap_size() const noexcept {
-    std::uint32_t n;
-    std::memcpy(&n, raw_ + sizeof(char*), sizeof n);
-    return n;
-  }
-  void assign(std::string_view text) {
-    if (text.size() <= kInlineCapacity) {
-      if (!text.empty()) std::memcpy(raw_, text.data(), text.size());
-      raw_[kInlineCapacity] = static_cast<char>(text.size());
-      return;
-    }
-    if (text.size() > UINT32_MAX) throw std::length_error("asgi::DictKey: key too long");
-    char* p = new char[text.size()];
-    std::memcpy(p, text.data(), text.size());
-    auto n = static_cast<std::uint32_t>(text.size());
-    std::memcpy(raw_, &p, sizeof p);
-    std::memcpy(raw_ + sizeof p, &n, sizeof n);
-    raw_[kInlineCapacity] = kOnHeap;
-  }
-
-  // Inline: the text, its length in the last byte. On the heap: pointer, 32-bit length, 0xFF last.
-  alignas(8) char raw_[16];
+  std::uintptr_t word_;
 };
 
-static_assert(sizeof(DictKey) == 16);
+static_assert(sizeof(DictKey) == 8);
 
 }  // namespace laurel::asgi

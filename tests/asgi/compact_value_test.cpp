@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "asgi/value.h"
 
@@ -40,6 +42,31 @@ TEST(CompactValue, LongKeysSortAndFindLikeShortOnes) {
   EXPECT_EQ(copy.at(long_key).as_int(), 1);
   EXPECT_EQ(copy.at("kkkkkkkkkkkkkkkz").as_int(), 3);
   EXPECT_EQ(Value(copy).to_json(), R"({"a":2,")" + long_key + R"(":1,"kkkkkkkkkkkkkkkz":3})");
+}
+
+TEST(DictKey, InlineKnownAndOwnedKeysBehaveAlike) {
+  // 7 bytes inline, a well-known long key (static), an unknown long key (owned), and empty.
+  std::vector<DictKey> keys{"type", "query_string", "a-key-nobody-knows", "", "7_bytes", "8_bytes!"};
+  std::vector<DictKey> copies = keys;
+  std::vector<DictKey> moved = std::move(copies);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(moved[i], keys[i]);
+    EXPECT_EQ(moved[i].view(), keys[i].view());
+    EXPECT_EQ(moved[i].size(), keys[i].view().size());
+  }
+  EXPECT_EQ(keys[2], "a-key-nobody-knows");
+  EXPECT_EQ(keys[5].str(), "8_bytes!");
+  EXPECT_TRUE(keys[3].empty());
+  std::sort(moved.begin(), moved.end());
+  std::vector<std::string> order;
+  for (const DictKey& k : moved) order.push_back(k.str());
+  EXPECT_EQ(order, (std::vector<std::string>{"", "7_bytes", "8_bytes!", "a-key-nobody-knows",
+                                             "query_string", "type"}));
+  DictKey assigned = "short";
+  assigned = keys[2];
+  EXPECT_EQ(assigned, "a-key-nobody-knows");
+  assigned = keys[1];
+  EXPECT_EQ(assigned, "query_string");
 }
 
 TEST(CompactVector, InsertEraseAndGrowFromItsOwnElement) {

@@ -134,7 +134,7 @@ TEST(Dict, ManyKeyedJsonObjectParsesInReasonableTime) {
 
 TEST(Value, StaysSixteenBytesWithOnePointerContainers) {
   EXPECT_EQ(sizeof(Value), 16u);
-  EXPECT_EQ(sizeof(DictKey), 16u);
+  EXPECT_EQ(sizeof(DictKey), 8u);
   EXPECT_EQ(sizeof(Dict), sizeof(void*));
   EXPECT_EQ(sizeof(List), sizeof(void*));
 }

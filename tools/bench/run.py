@@ -278,7 +278,9 @@ def per_cpu(r):
 def fmt(v):
     if v is None:
         return "not yet measured"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"  # memory per socket: 1.98, not 2.0
 
 
 def median(values):
