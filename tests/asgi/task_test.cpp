@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <coroutine>
 #include <stdexcept>
 
 namespace laurel {
@@ -42,6 +43,27 @@ TEST(Task, SpawnReportsEscapingExceptionsToTheHandler) {
   int reported = 0;
   spawn(fails(), [&](std::exception_ptr) { ++reported; });
   EXPECT_EQ(reported, 1);
+}
+
+// Suspends its awaiter until the test resumes it by hand.
+struct Gate {
+  std::coroutine_handle<> waiting;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { waiting = h; }
+  void await_resume() const noexcept {}
+};
+
+TEST(Task, SpawnedTasksAreCountedUntilTheyEnd) {
+  // A worker's shutdown waits while this count is above zero (a consumer leaving its groups).
+  Gate gate;
+  int before = spawned_tasks_in_flight();
+  spawn([](Gate& g) -> Task<void> { co_await g; }(gate));
+  EXPECT_EQ(spawned_tasks_in_flight(), before + 1);
+  spawn(fails(), [](std::exception_ptr) {});  // ends at once, by an exception: not counted
+  EXPECT_EQ(spawned_tasks_in_flight(), before + 1);
+  ASSERT_TRUE(gate.waiting);
+  gate.waiting.resume();
+  EXPECT_EQ(spawned_tasks_in_flight(), before);
 }
 
 }  // namespace
