@@ -61,7 +61,7 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
     return put_scalar(Value(static_cast<std::int64_t>(u)));
   }
   bool number_float(number_float_t d, const string_t&) override { return put_scalar(Value(d)); }
-  bool string(string_t& s) override { return put_scalar(Value(std::move(s))); }
+  bool string(string_t& s) override { return put_scalar(Value(s)); }
   bool binary(binary_t&) override { return false; }  // never produced by the JSON lexer
   bool start_object(std::size_t) override { return open(Value(Dict{})); }
   bool key(string_t& k) override {
@@ -110,7 +110,7 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
     }
     // Ordered once the object closes (end_object): a client's many-keyed object costs no
     // shifting per key. Only the open child is ever written, so the pointers stay valid.
-    return &top.as_dict().append_unordered(std::move(key_), std::move(v));
+    return &top.as_dict().append_unordered(key_, std::move(v));
   }
   bool open(Value container) {
     if (stack_.size() >= kMaxDepth) {

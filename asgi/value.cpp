@@ -142,7 +142,7 @@ Value Value::shared(Value v) {
   return out;
 }
 
-Value Value::literal_bytes(std::string_view immortal) noexcept {
+Value Value::literal_bytes(std::string_view immortal) {
   Value out;
   if (immortal.size() <= kInlineText) {
     out.set_text(Tag::kBytes, immortal);  // inline anyway

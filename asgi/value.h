@@ -102,7 +102,7 @@ class Value {
   static Value shared(Value v);
   // Bytes that live as long as the program (a string literal), kept by pointer instead of
   // copied: for the long header names nearly every request repeats.
-  static Value literal_bytes(std::string_view immortal) noexcept;
+  static Value literal_bytes(std::string_view immortal);
 
   Kind kind() const {
     return tag_ == Tag::kShared ? shared_target().kind() : static_cast<Kind>(tag_);

@@ -142,7 +142,7 @@ asgi::Value to_value(const msgpack::object& o) {
         } else {
           throw WireError("msgpack map key is not a str (Python senders cannot read it either)");
         }
-        dict.append_unordered(std::move(key), to_value(kv.val));
+        dict.append_unordered(key, to_value(kv.val));
       }
       dict.restore_order(asgi::Dict::Repeated::kKeepLast);  // later duplicates win
       return dict;

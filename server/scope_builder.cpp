@@ -146,7 +146,7 @@ Dict common_scope(std::string_view type, std::string_view spec_version, RequestH
   scope.reserve(kCommonScopeKeys + extra);
   scope.emplace("type", Value(type));
   scope.emplace("asgi", asgi_versions(spec_version));
-  scope.emplace("http_version", Value(std::move(http_version)));
+  scope.emplace("http_version", Value(http_version));
   scope.emplace("scheme", Value(scheme));
   scope.emplace("path", Value(percent_decode_path(raw_path)));
   scope.emplace("raw_path", Value(Bytes{std::string(raw_path)}));
