@@ -23,14 +23,17 @@ constexpr StaticKey known(std::string_view text) {
 // Keys longer than 7 bytes that scopes, events, channel-layer messages and Django's session data
 // repeat on every connection or message: one static copy each instead of a heap block per use.
 constexpr StaticKey kKnownKeys[] = {
-    known("http_version"),     known("raw_path"),          known("query_string"),
-    known("root_path"),        known("subprotocols"),      known("extensions"),
-    known("path_remaining"),   known("url_route"),         known("spec_version"),
-    known("websocket.http.response"), known("more_body"),  known("trailers"),
-    known("subprotocol"),      known("__asgi_channel__"),  known("__asgi_group__"),
-    known("username"),         known("password"),          known("room_name"),
-    known("csrftoken"),        known("expires_in"),        known("token_type"),
-    known("_auth_user_id"),    known("_auth_user_backend"), known("_auth_user_hash"),
+    // ASGI scopes and events
+    known("http_version"), known("raw_path"), known("query_string"), known("root_path"),
+    known("subprotocols"), known("extensions"), known("path_remaining"), known("url_route"),
+    known("spec_version"), known("websocket.http.response"), known("more_body"),
+    known("trailers"), known("subprotocol"),
+    // channels_redis routing, Django's cookies, auth payloads, the demo's room
+    known("__asgi_channel__"), known("__asgi_group__"), known("sessionid"), known("csrftoken"),
+    known("username"), known("password"), known("expires_in"), known("token_type"),
+    known("room_name"),
+    // Django session data
+    known("_auth_user_id"), known("_auth_user_backend"), known("_auth_user_hash"),
     known("_session_expiry"),
 };
 static_assert(sizeof(StaticKey) == 32 && offsetof(StaticKey, text) == sizeof(std::uint32_t),

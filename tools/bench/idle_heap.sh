@@ -6,7 +6,7 @@
 # still open, so everything each socket holds is reported as "leaked". Prints the leaks made by
 # at least N/2 calls as bytes and allocations per socket. Needs `apt-get install heaptrack`.
 #
-#   tools/bench/idle_heap.sh [N]
+#   tools/bench/idle_heap.sh [N] [laurel-loadgen options, e.g. -H 'User-Agent: ...']
 #
 # Bounded: the load generator holds the sockets for 10 s; every process started here is stopped
 # by its pid. Output: build/bench/idle_heap.zst (open it with `heaptrack --analyze`).
@@ -16,6 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build/release"
 OUT="$ROOT/build/bench"
 N="${1:-2000}"
+shift || true
 PORT="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 STATE="$(mktemp -d)"
 mkdir -p "$OUT"
@@ -33,7 +34,7 @@ done
 [ -n "$SERVER" ] || { echo "idle_heap: the server did not start; see $OUT/idle_heap.server.log" >&2; kill "$HEAPTRACK"; exit 1; }
 
 timeout 60 "$BUILD/tools/laurel-loadgen" idle -c "$N" --concurrency 50 -d 10 --open-timeout 30 \
-  --port "$PORT" >"$OUT/idle_heap.loadgen.json" 2>"$OUT/idle_heap.loadgen.log" &
+  --port "$PORT" "$@" >"$OUT/idle_heap.loadgen.json" 2>"$OUT/idle_heap.loadgen.log" &
 LOADGEN=$!
 sleep 6  # all open and idle (the load generator reports when they are)
 cat "$OUT/idle_heap.loadgen.log" >&2
