@@ -1,5 +1,6 @@
 #include "channel_layer/redis_wire.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -173,8 +174,12 @@ std::string pack(const asgi::Value& value) {
 }
 
 asgi::Value unpack(std::string_view body) {
-  // Nesting bound: a hostile member must not exhaust the stack during conversion.
-  msgpack::unpack_limit limit(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 256);
+  // Nesting bound: a hostile member must not exhaust the stack during conversion. Size bounds:
+  // every element takes at least a byte, so no valid body declares more elements (or longer
+  // strings) than it has bytes; without them a 5-byte array header makes msgpack reserve room for
+  // four billion elements before reading any (found by tools/fuzz/value_fuzz.cpp).
+  auto most = static_cast<std::size_t>(std::min<std::size_t>(body.size(), 0xffffffff));
+  msgpack::unpack_limit limit(most, most / 2, most, most, most, 256);
   std::size_t offset = 0;
   msgpack::object_handle handle;
   try {

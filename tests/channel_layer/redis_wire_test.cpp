@@ -274,5 +274,15 @@ TEST(RedisWire, RefusesWhatPythonCannotRead) {
   EXPECT_THROW(wire::unpack(deep), wire::WireError);  // nesting bound
 }
 
+TEST(RedisWire, SizesAClientCannotBackWithBytesAreRefusedBeforeAnyAllocation) {
+  // A five-byte header claiming four billion elements: refused at once, not reserved for.
+  EXPECT_THROW(wire::unpack(unhex("ddffffffff")), wire::WireError);      // array32
+  EXPECT_THROW(wire::unpack(unhex("dfffffffff")), wire::WireError);      // map32
+  EXPECT_THROW(wire::unpack(unhex("dbffffffff61")), wire::WireError);    // str32
+  EXPECT_THROW(wire::unpack(unhex("c6ffffffff00")), wire::WireError);    // bin32
+  EXPECT_EQ(wire::unpack(unhex("dd00000002c0c0")), asgi::Value::list({asgi::Value(), asgi::Value()}));
+  EXPECT_EQ(wire::unpack(unhex("80")), asgi::Value::dict());
+}
+
 }  // namespace
 }  // namespace laurel::channel_layer
