@@ -3,8 +3,9 @@
 #   ./laurel.sh demo [args...]  install what is missing, build build/release, run the chat demo
 #                               in the foreground (args go to laurel-chat: -p 9000, routes, ...)
 #   ./laurel.sh test            install build and test dependencies, build build/asan with
-#                               AddressSanitizer+UBSan, run the unit tests (ctest) and the
-#                               integration tests against the sanitizer-built binary
+#                               AddressSanitizer+UBSan, run the unit tests (ctest), the
+#                               integration tests against the sanitizer-built binary, the browser
+#                               tests, and the fuzz targets on a fixed set of inputs
 # Re-running either is cheap: packages are checked with dpkg-query before apt is called, and the
 # builds are incremental (ninja).
 set -euo pipefail
@@ -23,6 +24,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   redis-server python3 python3-websockets python3-django python3-django-channels python3-daphne
   python3-channels-redis python3-cryptography curl nodejs npm nginx chromium
+  clang libclang-rt-14-dev
 )
 
 log() { printf 'laurel.sh: %s\n' "$*" >&2; }
@@ -147,6 +149,19 @@ cmd_test() {
   if [ "$browser_rc" -ne 0 ] && [ "$browser_fail" -eq 0 ]; then browser_fail=1; fi
   rm -f "$browser_log"
 
+  # The libFuzzer targets (tools/fuzz) as a regression check: a fixed seed and a fixed number of
+  # inputs each, so every run tries the same inputs.
+  local fuzz_pass=0 fuzz_fail=0 target
+  for target in value protocol; do
+    log "fuzz target $target (libFuzzer, 300,000 inputs from seed 1)"
+    if LAUREL_FUZZ_RUNS=300000 tools/fuzz/run.sh 0 "$target" >"build/fuzz-$target.log" 2>&1; then
+      fuzz_pass=$((fuzz_pass + 1))
+    else
+      fuzz_fail=$((fuzz_fail + 1))
+      tail -40 "build/fuzz-$target.log" >&2
+    fi
+  done
+
   # One closing summary: the counts of every tier.
   local unit_pass=0 unit_fail=0 integ_pass=0 integ_fail=0 line
   line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$ctest_log" | tail -1 || true)"
@@ -173,10 +188,12 @@ cmd_test() {
     "$([ "$integ_rc" -ne 0 ] && echo '  <-- FAILED' || true)"
   printf '  browser (chromium):         %s passed, %s failed%s\n' "$browser_pass" "$browser_fail" \
     "$([ "$browser_rc" -ne 0 ] && echo '  <-- FAILED' || true)"
-  echo "summary: $((unit_pass + integ_pass + browser_pass)) passed," \
-    "$((unit_fail + integ_fail + browser_fail)) failed"
+  printf '  fuzz (libFuzzer, fixed seed): %s passed, %s failed%s\n' "$fuzz_pass" "$fuzz_fail" \
+    "$([ "$fuzz_fail" -ne 0 ] && echo '  <-- FAILED (build/fuzz-*.log)' || true)"
+  echo "summary: $((unit_pass + integ_pass + browser_pass + fuzz_pass)) passed," \
+    "$((unit_fail + integ_fail + browser_fail + fuzz_fail)) failed"
   if [ "$build_rc" -ne 0 ] || [ "$unit_rc" -ne 0 ] || [ "$integ_rc" -ne 0 ] ||
-     [ "$browser_rc" -ne 0 ]; then
+     [ "$browser_rc" -ne 0 ] || [ "$fuzz_fail" -ne 0 ]; then
     exit 1
   fi
 }

@@ -6,6 +6,9 @@
 # A crash or a broken invariant stops a target and leaves its input in build/fuzz/<target>/crash-*.
 #
 #   tools/fuzz/run.sh [SECONDS] [value|protocol]   # needs: apt-get install clang libclang-rt-14-dev
+#
+# LAUREL_FUZZ_RUNS=N replaces the time bound with N inputs from a fixed seed: the same inputs on
+# every run, which is how `./laurel.sh test` runs it (a regression check, not a search).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/build/fuzz"
@@ -20,7 +23,12 @@ build_and_run() {  # name, seeds function, sources...
   mkdir -p "$OUT/$name/corpus"
   clang++ "${FLAGS[@]}" "$@" -o "$OUT/$name/fuzz"
   "$seed" "$OUT/$name/corpus"
-  (cd "$OUT/$name" && ./fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -rss_limit_mb=2048 corpus)
+  local bound=(-max_total_time="$SECONDS_TO_RUN")
+  if [ -n "${LAUREL_FUZZ_RUNS:-}" ]; then
+    bound=(-runs="$LAUREL_FUZZ_RUNS" -seed=1)
+    rm -rf "$OUT/$name/corpus" && mkdir -p "$OUT/$name/corpus" && "$seed" "$OUT/$name/corpus"
+  fi
+  (cd "$OUT/$name" && ./fuzz "${bound[@]}" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 corpus)
 }
 
 value_seeds() {
