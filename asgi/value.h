@@ -43,8 +43,9 @@ using ObjectPtr = std::shared_ptr<Object>;
 using List = CompactVector<Value>;
 using Dict = FlatDict<Value>;  // sorted by key; see dict.h for what invalidates references
 
-// 16 bytes: text of up to 14 bytes inline, longer text in one exact heap block, lists and dicts
-// one pointer each (compact_vector.h), an object one pointer to its shared_ptr.
+// 16 bytes: text of up to 14 bytes inline, longer text in one exact heap block (or a pointer to a
+// literal), lists and dicts one pointer each (compact_vector.h), an object one pointer to its
+// shared_ptr, a shared value one pointer to its reference-counted block.
 class Value {
  public:
   enum class Kind {
