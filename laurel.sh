@@ -152,7 +152,7 @@ cmd_test() {
   # The libFuzzer targets (tools/fuzz) as a regression check: a fixed seed and a fixed number of
   # inputs each, so every run tries the same inputs.
   local fuzz_pass=0 fuzz_fail=0 target
-  for target in value protocol; do
+  for target in value protocol auth; do
     log "fuzz target $target (libFuzzer, 300,000 inputs from seed 1)"
     if LAUREL_FUZZ_RUNS=300000 tools/fuzz/run.sh 0 "$target" >"build/fuzz-$target.log" 2>&1; then
       fuzz_pass=$((fuzz_pass + 1))
