@@ -83,6 +83,19 @@ std::string cookie(const asgi::Scope& scope, std::string_view name) {
   return found;
 }
 
+std::optional<Credentials> credentials_of(const Request& request) {
+  auto fields = parse_body_fields(header(request.scope, "content-type"), request.body);
+  if (!fields) return std::nullopt;
+  auto username = fields->find("username");
+  auto password = fields->find("password");
+  if (username == fields->end() || password == fields->end() || !username->second.is_string() ||
+      !password->second.is_string()) {
+    return std::nullopt;
+  }
+  return Credentials{std::string(username->second.as_string()),
+                     std::string(password->second.as_string())};
+}
+
 bool is_https(const asgi::Scope& scope) {
   std::string_view scheme = scope.get_string("scheme");
   return scheme == "https" || scheme == "wss";

@@ -5,6 +5,7 @@
 // error bodies they answer with, header and cookie reading, and Set-Cookie as Django writes it.
 // Internal to auth/; applications use auth/endpoints.h.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,13 @@ Response invalid_credentials();
 Response invalid_grant(std::string_view reason = "bad_refresh_token");
 Response not_authenticated();
 Response bad_request(std::string detail);
+
+// The username and password of a login (JSON or form body); nullopt when either is missing.
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+std::optional<Credentials> credentials_of(const Request& request);
 
 // The value of a request header (lower-case name); empty when absent.
 std::string header(const asgi::Scope& scope, std::string_view name);

@@ -46,13 +46,10 @@ Task<Response> login(const AuthConfig& config, Request request) {
                                    secure)}});
   }
   if (auto failed = check_csrf(request.scope)) co_return *failed;
-  auto fields = parse_body_fields(header(request.scope, "content-type"), request.body);
-  if (!fields || !fields->contains("username") || !fields->contains("password")) {
-    co_return bad_request("Send username and password in the request body.");
-  }
-  UserPtr user = co_await config.users->authenticate(
-      *request.loop, std::string((*fields)["username"].as_string()), std::string((*fields)["password"].as_string()),
-      config.policy);
+  auto credentials = credentials_of(request);
+  if (!credentials) co_return bad_request("Send username and password in the request body.");
+  UserPtr user = co_await config.users->authenticate(*request.loop, credentials->username,
+                                                     credentials->password, config.policy);
   if (!user) co_return invalid_credentials();
 
   // Django's login(): a new session key (no fixation), the three auth keys, last_login.

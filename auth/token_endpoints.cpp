@@ -47,13 +47,10 @@ Task<void> after_revocation_second(const AuthConfig& config, asgi::EventLoop& lo
 }  // namespace
 
 Task<Response> token(const AuthConfig& config, Request request) {
-  auto fields = parse_body_fields(header(request.scope, "content-type"), request.body);
-  if (!fields || !fields->contains("username") || !fields->contains("password")) {
-    co_return bad_request("Send username and password in the request body.");
-  }
-  UserPtr user = co_await config.users->authenticate(
-      *request.loop, std::string((*fields)["username"].as_string()), std::string((*fields)["password"].as_string()),
-      config.policy);
+  auto credentials = credentials_of(request);
+  if (!credentials) co_return bad_request("Send username and password in the request body.");
+  UserPtr user = co_await config.users->authenticate(*request.loop, credentials->username,
+                                                     credentials->password, config.policy);
   if (!user) co_return invalid_credentials();
   co_await config.users->update_last_login(*request.loop, user->id,
                                            timestamp_from_unix(config.now()));
