@@ -111,9 +111,15 @@ void Connection::accept_from(WorkerContext& ctx, uv_stream_t* server, const List
   if (!conn->closed()) conn->start_reading();
 }
 
-ConnectionInfo Connection::info() const {
+ConnectionInfo Connection::peer() const {
   ConnectionInfo info;
   format_address(client_addr_, info.client_host, info.client_port);
+  info.tls = tls_ != nullptr;
+  return info;
+}
+
+ConnectionInfo Connection::info() const {
+  ConnectionInfo info = peer();
   if (!is_unix_) {
     // Asked for when a request needs it, not kept: one syscall per request costs less than
     // twenty bytes on every idle connection.
@@ -125,7 +131,6 @@ ConnectionInfo Connection::info() const {
       format_address(server, info.server_host, info.server_port);
     }
   }
-  info.tls = tls_ != nullptr;
   return info;
 }
 
@@ -269,7 +274,7 @@ void Connection::tls_read(std::string_view cipher) {
   if (st == TlsLayer::Status::kError) {
     if (!was_done) ServerMetrics::get().tls_handshake_failed.inc();
     if (ctx_.config.verbosity >= 2) {
-      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", info().client_host.c_str(),
+      std::fprintf(stderr, "laurel: TLS error from %s: %s\n", peer().client_host.c_str(),
                    tls_->layer.error().c_str());
     }
     flush();  // the alert, if the kernel takes it now

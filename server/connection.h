@@ -33,8 +33,11 @@ class Connection : private TimerHeap::Entry {
   static void accept_from(WorkerContext& ctx, uv_stream_t* server, const ListenSocket& socket);
 
   WorkerContext& ctx() { return ctx_; }
-  // The two ends, formatted on each call: the connection keeps them binary.
+  // The two ends, formatted on each call: the connection keeps the client's binary and asks the
+  // kernel for its own end (a system call: for building a scope, not for logging).
   ConnectionInfo info() const;
+  // The client's end only, without the system call (access log, error messages).
+  ConnectionInfo peer() const;
   // Accepted on the --metrics listener: only the built-in endpoints are served.
   bool metrics_only() const { return metrics_only_; }
 

@@ -412,7 +412,7 @@ void WebsocketSession::log_event(std::string_view action) {
     log.websocket(*proxied_client_, action, path());
     return;
   }
-  ConnectionInfo info = conn_.info();
+  ConnectionInfo info = conn_.peer();
   log.websocket(format_client(info.client_host, info.client_port), action, path());
 }
 
